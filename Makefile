@@ -1,0 +1,121 @@
+# geoprobe — one plain Makefile.
+#   make            libgeoprobe.a, libgeoprobe.so, ./geoprobe
+#   make test       install missing Debian packages, build, run every test
+#   make demo       install missing Debian packages, run the main job on datasets/
+#   make asan       build and run the C tests under AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local     library, header, CLI, geoprobe.pc
+#   make clean
+
+PREFIX    ?= /usr/local
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+PY        ?= /usr/bin/python3
+
+GP_SOVERSION = 1
+VERSION      = $(shell sed -n 's/^\#define GP_VERSION "\(.*\)"/\1/p' include/geoprobe.h)
+
+# Dependencies through pkg-config, each with an override variable.
+BLAS_CFLAGS   ?= $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS     ?= $(shell pkg-config --libs lapacke openblas 2>/dev/null || echo -llapacke -lopenblas)
+CJSON_CFLAGS  ?= $(shell pkg-config --cflags libcjson 2>/dev/null)
+CJSON_LIBS    ?= $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+CMOCKA_LIBS   ?= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+# -ffast-math is never used: it breaks NaN checks and reproducibility.
+WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Werror
+BASEFLAGS = $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+LIBFLAGS  = $(BASEFLAGS) -DGP_BUILD -fPIC -fvisibility=hidden
+LDLIBS    = $(BLAS_LIBS) $(CJSON_LIBS) -lm -lpthread
+
+LIB_SRC = $(sort $(wildcard src/*.c probes/*.c plots/*.c))
+CLI_SRC = $(sort $(wildcard src/cli/*.c))
+TEST_SRC = $(sort $(wildcard tests/test_*.c))
+
+B        = build
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(B)/%.o)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(B)/tests/%)
+HEADERS  = include/geoprobe.h src/gp_internal.h $(wildcard src/cli/*.h tests/*.h)
+
+.PHONY: all test demo asan deps install clean check-c check-cli check-py fixtures
+all: libgeoprobe.a libgeoprobe.so geoprobe
+
+$(B)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LIBFLAGS) -c $< -o $@
+
+libgeoprobe.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+libgeoprobe.so.$(GP_SOVERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$@ -o $@ $^ $(LDLIBS)
+libgeoprobe.so: libgeoprobe.so.$(GP_SOVERSION)
+	ln -sf $< $@
+
+# The CLI links the static library, so ./geoprobe runs from the checkout.
+geoprobe: $(CLI_OBJ) libgeoprobe.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) libgeoprobe.a $(LDLIBS)
+
+# Tests link the static library of their own build (root, or build/asan).
+TESTLIB ?= libgeoprobe.a
+$(B)/libgeoprobe.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(B)/tests/%: tests/%.c $(TESTLIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $< $(TESTLIB) $(CMOCKA_LIBS) $(LDLIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+# Fixtures are written at test time by numpy (tests/fixtures_*.py).
+fixtures: | deps
+	@mkdir -p $(B)/fixtures
+	@for f in tests/fixtures_*.py; do [ -e "$$f" ] || continue; \
+	    $(PY) $$f $(B)/fixtures || exit 1; done
+
+check-c: $(TEST_BIN) fixtures
+	@GP_FIXTURES=$(B)/fixtures sh tests/run_c_tests.sh $(TEST_BIN)
+
+check-cli: geoprobe fixtures
+	@GP_FIXTURES=$(B)/fixtures PY=$(PY) sh tests/test_cli.sh
+
+check-py: all fixtures
+	@if ls tests/test_*.py >/dev/null 2>&1; then \
+	    GP_FIXTURES=$(B)/fixtures GEOPROBE_LIB=$(CURDIR)/libgeoprobe.so \
+	    $(PY) -m pytest -q tests; fi
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-c check-cli check-py
+	@$(MAKE) --no-print-directory asan
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the library and the
+# C tests, in build/asan (example: make asan).
+asan: deps
+	@$(MAKE) --no-print-directory B=build/asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    TESTLIB=build/asan/libgeoprobe.a asan-run
+asan-run: $(TEST_BIN) fixtures
+	@echo "== C tests under ASan+UBSan"
+	@ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures sh tests/run_c_tests.sh $(TEST_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+geoprobe.pc: Makefile
+	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: geoprobe\nDescription: linear probing and representation geometry of neural-network activations\nVersion: %s\nRequires.private: openblas libcjson\nLibs: -L$${libdir} -lgeoprobe\nLibs.private: -llapacke -lm -lpthread\nCflags: -I$${includedir}\n' \
+	    '$(PREFIX)' '$(VERSION)' > $@
+
+install: all geoprobe.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 libgeoprobe.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 libgeoprobe.so.$(GP_SOVERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libgeoprobe.so.$(GP_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libgeoprobe.so
+	install -m 644 include/geoprobe.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 geoprobe.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 geoprobe $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(B) build libgeoprobe.a libgeoprobe.so libgeoprobe.so.* geoprobe geoprobe.pc

@@ -1,0 +1,335 @@
+/*
+ * geoprobe.h — linear probing and representation geometry of neural-network
+ * activations. The one public header of libgeoprobe.
+ *
+ * Worked example: load one layer of a (layers, n, d) dump and print its shape.
+ *
+ *     #include <geoprobe.h>
+ *     #include <stdio.h>
+ *
+ *     int main(void) {
+ *         gp_tensor *t = NULL;
+ *         if (gp_tensor_load("acts.npy@12", GP_DTYPE_F32, &t) != GP_OK) {
+ *             fprintf(stderr, "error: %s\n", gp_last_error());
+ *             return 1;
+ *         }
+ *         gp_matrix X;                       // (n, d) view, no copy
+ *         if (gp_tensor_matrix(t, &X) == GP_OK)
+ *             printf("%lld x %lld\n", (long long)X.rows, (long long)X.cols);
+ *         gp_tensor_free(t);
+ *         return 0;
+ *     }
+ *
+ *     cc demo.c $(pkg-config --cflags --libs geoprobe)
+ *
+ * Layout rule. Matrices are row-major with an explicit leading dimension in
+ * elements: element (i, j) is data[i*ld + j], ld >= cols. This is numpy's
+ * C order, so a numpy array passes through with no copy (ld = strides[0] /
+ * itemsize). Dimensions are always given (rows, cols) in that order.
+ *
+ * Error rule. Every fallible function returns gp_status (GP_OK = 0, failures
+ * negative). The reason is in gp_last_error(), a per-thread message that
+ * names the file and the problem; every public call clears it on entry and
+ * it stays valid until the next gp_ call on the same thread. Results come
+ * back through out-parameters, which are set to NULL on failure. The library
+ * never prints, never exits and never aborts on bad input.
+ *
+ * Ownership rule. Inputs are borrowed and never modified. Whatever a
+ * gp_x_load / gp_x_open / gp_x_fit returns is released with the matching
+ * gp_x_free (NULL-safe). Memory the library allocates for the caller
+ * otherwise is released with gp_free. Fitted objects never keep pointers into
+ * caller memory.
+ *
+ * Thread rule. Distinct handles may be used from different threads at once;
+ * one handle must not be used by two threads at once. gp_set_allocator must
+ * be called before any other gp_ call. The only other process-wide state is
+ * the BLAS thread count (gp_set_threads).
+ */
+#ifndef GEOPROBE_H
+#define GEOPROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(GP_CDEF)
+#define GP_API
+#elif defined(GP_BUILD)
+#define GP_API __attribute__((visibility("default")))
+#else
+#define GP_API
+#endif
+
+#define GP_VERSION_MAJOR 0
+#define GP_VERSION_MINOR 1
+#define GP_VERSION_PATCH 0
+#define GP_VERSION "0.1.0"
+/* Bumped on any incompatible change of a declaration below; the Python
+ * binding refuses a library whose gp_abi_version() differs from its own. */
+#define GP_ABI_VERSION 1
+
+/* ------------------------------------------------------------------ */
+/* Status codes and errors                                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum gp_status {
+    GP_OK           = 0,
+    GP_EINVAL       = -1,   /* bad argument or option value          */
+    GP_ENOMEM       = -2,   /* allocation failed or size too large    */
+    GP_EIO          = -3,   /* file missing, unreadable, unwritable   */
+    GP_EFORMAT      = -4,   /* file content is not what it claims     */
+    GP_EDTYPE       = -5,   /* dtype unknown or not usable here       */
+    GP_ESHAPE       = -6,   /* shapes disagree or are out of range    */
+    GP_ENAN         = -7,   /* NaN or Inf where finite values needed  */
+    GP_ENOCONVERGE  = -8,   /* an iterative solver did not converge   */
+    GP_ELAPACK      = -9,   /* LAPACK reported a failure              */
+    GP_ECANCELLED   = -10,  /* the caller's cancel flag was set       */
+    GP_EINTERNAL    = -99   /* a bug in geoprobe                      */
+} gp_status;
+
+/* Static text for a status ("invalid argument", ...); never NULL. */
+GP_API const char *gp_status_str(gp_status s);
+/* This thread's message for the most recent failed gp_ call ("" if none).
+ * Valid until the next gp_ call on this thread; never free it. */
+GP_API const char *gp_last_error(void);
+
+/* ------------------------------------------------------------------ */
+/* Library, version, BLAS                                             */
+/* ------------------------------------------------------------------ */
+
+/* "0.1.0"; static. */
+GP_API const char *gp_version(void);
+/* GP_ABI_VERSION of the built library. */
+GP_API int gp_abi_version(void);
+
+/* The BLAS core that runs the products, e.g. "SkylakeX" or "Prescott"
+ * (OpenBLAS's generic fallback); static text, never NULL. */
+GP_API const char *gp_blas_core(void);
+/* OpenBLAS's configuration string ("OpenBLAS 0.3.21 DYNAMIC_ARCH ..."). */
+GP_API const char *gp_blas_config(void);
+/* The OpenBLAS core type this CPU should use ("SkylakeX" with AVX-512,
+ * "Haswell" with AVX2) when OpenBLAS fell back to a generic core it did not
+ * need; NULL when the running core is already right. OpenBLAS picks its core
+ * when it is loaded, so the fix is to set OPENBLAS_CORETYPE to this value
+ * before the library loads (the geoprobe CLI re-executes itself so). */
+GP_API const char *gp_blas_core_suggested(void);
+/* Number of BLAS threads (n <= 0: one per core). Process-wide. */
+GP_API void gp_set_threads(int n);
+GP_API int gp_get_threads(void);
+
+/* Replace malloc/realloc/free for everything the library allocates. Call
+ * before any other gp_ call, or not at all. NULL restores the default.
+ * (Also the hook the tests use to fail the k-th allocation.) */
+typedef void *(*gp_malloc_fn)(size_t size);
+typedef void *(*gp_realloc_fn)(void *ptr, size_t size);
+typedef void (*gp_free_fn)(void *ptr);
+GP_API void gp_set_allocator(gp_malloc_fn m, gp_realloc_fn r, gp_free_fn f);
+/* Free memory the library returned to the caller (NULL-safe). */
+GP_API void gp_free(void *ptr);
+
+/* ------------------------------------------------------------------ */
+/* Data types and matrix views                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum gp_dtype {
+    GP_DTYPE_ANY  = -1,  /* loaders: keep the stored dtype         */
+    GP_DTYPE_F32  = 0,
+    GP_DTYPE_F64  = 1,
+    GP_DTYPE_F16  = 2,   /* IEEE binary16                           */
+    GP_DTYPE_BF16 = 3,   /* bfloat16: the top 16 bits of a float32  */
+    GP_DTYPE_I64  = 4,
+    GP_DTYPE_I32  = 5,
+    GP_DTYPE_BOOL = 6,   /* one byte, 0 or 1                         */
+    GP_DTYPE_U8   = 7,
+    GP_DTYPE_I8   = 8,
+    GP_DTYPE_I16  = 9,
+    GP_DTYPE_U16  = 10,
+    GP_DTYPE_U32  = 11,
+    GP_DTYPE_U64  = 12
+} gp_dtype;
+
+/* "float32", "float64", "float16", "bfloat16", "int64", ...; static. */
+GP_API const char *gp_dtype_name(gp_dtype t);
+/* Bytes per element; 0 for GP_DTYPE_ANY or an unknown value. */
+GP_API size_t gp_dtype_size(gp_dtype t);
+
+/* A borrowed, row-major view: element (i, j) at data[i*ld + j]. */
+typedef struct gp_matrix {
+    gp_dtype dtype;
+    int64_t  rows, cols, ld;
+    void    *data;
+} gp_matrix;
+
+#define GP_MAX_DIMS 8
+
+/* ------------------------------------------------------------------ */
+/* Files: .npy and .safetensors                                       */
+/* ------------------------------------------------------------------ */
+
+/* An open activation file: its tensor directory, memory-mapped data and
+ * (safetensors) metadata. A .npy file holds one tensor named "". */
+typedef struct gp_file gp_file;
+
+typedef enum gp_format {
+    GP_FORMAT_NPY = 0,
+    GP_FORMAT_SAFETENSORS = 1
+} gp_format;
+
+/* Open and validate a file (format chosen by content, not name): every
+ * header field, dtype, shape and data range is checked against the file
+ * size. Nothing is read but the header. Free with gp_file_close. */
+GP_API gp_status gp_file_open(const char *path, gp_file **out);
+GP_API void gp_file_close(gp_file *f);
+GP_API gp_format gp_file_format(const gp_file *f);
+GP_API const char *gp_file_path(const gp_file *f);
+/* Size of the file in bytes. */
+GP_API uint64_t gp_file_size(const gp_file *f);
+GP_API int gp_file_n_tensors(const gp_file *f);
+/* Tensor i (0 <= i < n_tensors), in file order: name ("" for .npy), stored
+ * dtype, ndim and shape. Out-of-range i gives NULL / GP_DTYPE_ANY / -1 / -1. */
+GP_API const char *gp_file_tensor_name(const gp_file *f, int i);
+GP_API gp_dtype gp_file_tensor_dtype(const gp_file *f, int i);
+GP_API int gp_file_tensor_ndim(const gp_file *f, int i);
+GP_API int64_t gp_file_tensor_dim(const gp_file *f, int i, int axis);
+/* Index of the tensor called name, or -1. */
+GP_API int gp_file_find_tensor(const gp_file *f, const char *name);
+/* Safetensors __metadata__ as JSON object text ("{}" if none); for .npy,
+ * "{}". Owned by f. */
+GP_API const char *gp_file_metadata_json(const gp_file *f);
+
+/* A loaded tensor: an n-D array in one dtype, C order, little-endian.
+ * Either a view into the memory-mapped file (float32 stored as float32 in
+ * C order: zero copy) or an owned, converted buffer. */
+typedef struct gp_tensor gp_tensor;
+
+/* Load a tensor named by an activation spec:
+ *     FILE.npy                  the array
+ *     FILE.safetensors:NAME     tensor NAME (a file with one tensor needs no NAME)
+ *     ...@L                     index L of the first axis (a layer of a
+ *                               (layers, n, d) dump); only that slice is read
+ * want: GP_DTYPE_F32 / GP_DTYPE_F64 convert any numeric dtype (float16 and
+ * bfloat16 exactly); GP_DTYPE_ANY keeps the stored dtype. Fortran-order and
+ * big-endian arrays are converted to C order, little-endian.
+ * Free with gp_tensor_free. */
+GP_API gp_status gp_tensor_load(const char *spec, gp_dtype want, gp_tensor **out);
+GP_API void gp_tensor_free(gp_tensor *t);
+GP_API gp_dtype gp_tensor_dtype(const gp_tensor *t);
+/* The dtype in the file before conversion. */
+GP_API gp_dtype gp_tensor_stored_dtype(const gp_tensor *t);
+GP_API int gp_tensor_ndim(const gp_tensor *t);
+GP_API int64_t gp_tensor_dim(const gp_tensor *t, int axis);
+GP_API int64_t gp_tensor_numel(const gp_tensor *t);
+/* C-order data; valid while t lives. */
+GP_API const void *gp_tensor_data(const gp_tensor *t);
+/* 1 when the data is a view into the mapped file (no copy was made). */
+GP_API int gp_tensor_is_mapped(const gp_tensor *t);
+/* The file path and tensor name ("" for .npy) the tensor came from, and
+ * the @L index (-1 when none). Owned by t. */
+GP_API const char *gp_tensor_path(const gp_tensor *t);
+GP_API const char *gp_tensor_name(const gp_tensor *t);
+GP_API int64_t gp_tensor_layer(const gp_tensor *t);
+/* View a 1-D (n,) tensor as (n, 1) or a 2-D tensor as itself. A 3-D tensor
+ * is GP_ESHAPE (select a layer with @L). */
+GP_API gp_status gp_tensor_matrix(const gp_tensor *t, gp_matrix *out);
+
+/* Write a C-order array as .npy (format 1.0, or 2.0 when the header needs
+ * it). The file is written whole or not at all. */
+GP_API gp_status gp_npy_write(const char *path, gp_dtype dtype, int ndim,
+                              const int64_t *shape, const void *data);
+
+/* One tensor to write to a .safetensors file; data is C order. */
+typedef struct gp_named_tensor {
+    const char *name;
+    gp_dtype    dtype;
+    int32_t     ndim;
+    int64_t     shape[GP_MAX_DIMS];
+    const void *data;
+} gp_named_tensor;
+
+/* Write tensors (in the given order) and string metadata (n_meta pairs,
+ * may be 0) as .safetensors. Names must be unique and not "__metadata__".
+ * Written whole or not at all. */
+GP_API gp_status gp_safetensors_write(const char *path, int n_tensors,
+                                      const gp_named_tensor *tensors, int n_meta,
+                                      const char *const *meta_keys,
+                                      const char *const *meta_values);
+
+/* ------------------------------------------------------------------ */
+/* Labels                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Labels for the rows of an activation matrix, as class ids 0..k-1, with
+ * the original value of each class kept by name. */
+typedef struct gp_labels gp_labels;
+
+/* Read labels from a spec:
+ *     y.npy          1-D (or (n,1)) bool, integer or float array
+ *     y.txt          one label a line (blank lines and a trailing newline ignored)
+ *     y.csv:COLUMN   a column of a CSV file with a header row (COLUMN by
+ *                    name, or by 0-based index when it is a number)
+ *     y.json         a JSON array of numbers, booleans or strings
+ * Classes are numbered in sorted order of their values (numerically when
+ * every label is a number, else by byte order of the strings), as
+ * scikit-learn's LabelEncoder does. Free with gp_labels_free. */
+GP_API gp_status gp_labels_load(const char *spec, gp_labels **out);
+GP_API void gp_labels_free(gp_labels *l);
+GP_API int64_t gp_labels_n(const gp_labels *l);
+/* Class id of each row, (n,). Owned by l. */
+GP_API const int32_t *gp_labels_ids(const gp_labels *l);
+GP_API int32_t gp_labels_n_classes(const gp_labels *l);
+/* The label text of class k ("0", "1", "true", "paris"...), owned by l. */
+GP_API const char *gp_labels_class_name(const gp_labels *l, int32_t k);
+/* 1 when every label is a number; then gp_labels_values gives them as
+ * doubles, (n,) (for regression targets), else NULL. */
+GP_API int gp_labels_is_numeric(const gp_labels *l);
+GP_API const double *gp_labels_values(const gp_labels *l);
+/* The spec the labels came from. Owned by l. */
+GP_API const char *gp_labels_path(const gp_labels *l);
+
+/* ------------------------------------------------------------------ */
+/* Summary statistics (geoprobe info)                                 */
+/* ------------------------------------------------------------------ */
+
+#define GP_STATS_TOP_DIMS 8
+
+/* Statistics of a matrix's rows, computed in float64. */
+typedef struct gp_matrix_stats {
+    int64_t n_nan, n_inf;
+    int64_t first_bad_row, first_bad_col; /* first non-finite, or -1 */
+    double  min, max, mean;               /* over finite values       */
+    double  mean_row_norm, max_row_norm;  /* L2, rows with all finite */
+    /* The features with the largest mean |x| ("outlier dimensions"),
+     * largest first; n_top of them (min(cols, GP_STATS_TOP_DIMS)). */
+    int32_t n_top;
+    int64_t top_dims[GP_STATS_TOP_DIMS];
+    double  top_dims_mean_abs[GP_STATS_TOP_DIMS];
+    double  median_dim_mean_abs;          /* for scale: the typical dim */
+} gp_matrix_stats;
+
+/* Compute stats of X (any numeric dtype). */
+GP_API gp_status gp_matrix_stats_compute(const gp_matrix *X, gp_matrix_stats *out);
+
+/* First non-finite element of a float matrix: GP_OK when there is none,
+ * else GP_ENAN with a message naming row and column (0-based) and the
+ * value, prefixed with `what` (a file name, say); row/col out-params may
+ * be NULL. */
+GP_API gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what,
+                                        int64_t *bad_row, int64_t *bad_col);
+
+/* ------------------------------------------------------------------ */
+/* Files: hashing and atomic writes                                   */
+/* ------------------------------------------------------------------ */
+
+/* SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL. */
+GP_API gp_status gp_file_sha256(const char *path, char hex_out[65]);
+/* Write len bytes to path whole or not at all: a temporary file in the
+ * same folder, fsync, rename. On failure the previous file is intact. */
+GP_API gp_status gp_write_file_atomic(const char *path, const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GEOPROBE_H */

@@ -1,0 +1,53 @@
+/* alloc.c — every allocation goes through these, so a caller can supply
+ * its own allocator and the tests can fail the k-th allocation. */
+#include "gp_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static gp_malloc_fn  user_malloc;
+static gp_realloc_fn user_realloc;
+static gp_free_fn    user_free;
+
+void gp_set_allocator(gp_malloc_fn m, gp_realloc_fn r, gp_free_fn f) {
+    user_malloc = m;
+    user_realloc = r;
+    user_free = f;
+}
+
+void *gp__malloc(size_t n) {
+    if (n == 0) n = 1;
+    return user_malloc ? user_malloc(n) : malloc(n);
+}
+
+void *gp__calloc(size_t count, size_t size) {
+    uint64_t total;
+    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
+    void *p = gp__malloc((size_t)total);
+    if (p) memset(p, 0, (size_t)total);
+    return p;
+}
+
+void *gp__realloc(void *p, size_t n) {
+    if (n == 0) n = 1;
+    return user_realloc ? user_realloc(p, n) : realloc(p, n);
+}
+
+void gp__free(void *p) {
+    if (!p) return;
+    if (user_free) user_free(p);
+    else free(p);
+}
+
+void gp_free(void *p) { gp__free(p); }
+
+char *gp__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = gp__malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+bool gp__mul_overflow(uint64_t a, uint64_t b, uint64_t *out) {
+    return __builtin_mul_overflow(a, b, out);
+}
