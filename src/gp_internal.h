@@ -85,8 +85,8 @@ struct gp_file {
 /* Parse the header of a mapped .npy file into f->tensors[0] (n_tensors = 1)
  * and check that the data fits the file. Errors name f->path. */
 gp_status gp__npy_parse(struct gp_file *f);
-/* Parse a mapped .safetensors file's header into f->tensors (file order
- * of data_offsets) and f->metadata_json. Errors name f->path. */
+/* Parse a mapped .safetensors file's header into f->tensors (in header
+ * order) and f->metadata_json. Errors name f->path. */
 gp_status gp__safetensors_parse(struct gp_file *f);
 /* Free the tensor directory (names and array). */
 void gp__file_free_tensors(struct gp_file *f);
