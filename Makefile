@@ -29,6 +29,7 @@ LIBFLAGS  = $(BASEFLAGS) -DGP_BUILD -fPIC -fvisibility=hidden
 LDLIBS    = $(BLAS_LIBS) $(CJSON_LIBS) -lm -lpthread
 
 LIB_SRC = $(sort $(wildcard src/*.c probes/*.c plots/*.c))
+LIB_SRC := $(filter-out src/cli/%,$(LIB_SRC))
 CLI_SRC = $(sort $(wildcard src/cli/*.c))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
 
@@ -44,6 +45,11 @@ all: libgeoprobe.a libgeoprobe.so geoprobe
 $(B)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIBFLAGS) -c $< -o $@
+
+# The CLI is a client of the public header, built without the library's flags.
+$(B)/src/cli/%.o: src/cli/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -c $< -o $@
 
 libgeoprobe.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

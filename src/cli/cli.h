@@ -1,0 +1,56 @@
+/* cli.h — what the subcommands share: exit codes, errors, JSON reports.
+ * The CLI uses only the public geoprobe.h (and cJSON for its reports). */
+#ifndef GP_CLI_H
+#define GP_CLI_H
+
+#include "geoprobe.h"
+
+#include <cJSON.h>
+#include <stdbool.h>
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Process-wide CLI settings from the global flags. */
+typedef struct cli_globals {
+    int quiet;            /* -q: no progress or chatter on stderr */
+    int verbose;          /* -v */
+    int argc;             /* the full command line, for provenance */
+    char **argv;
+    const char *blas_note; /* how the BLAS core was chosen */
+} cli_globals;
+extern cli_globals cli;
+
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+/* Print "geoprobe CMD: error: MSG" to stderr; return CLI_FAIL. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a failed library call: the message is gp_last_error(). */
+int cli_fail_gp(const char *cmd);
+/* Usage error: message and the command's one-line usage; return CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse a non-negative integer / a double option value; false on junk. */
+bool cli_parse_int(const char *s, long long lo, long long hi, long long *out);
+bool cli_parse_double(const char *s, double *out);
+
+/* Wall-clock seconds since the first call. */
+double cli_seconds(void);
+
+/* A report: the contract's common keys (geoprobe_version, command, inputs,
+ * params, seconds) plus the BLAS in use. Add command keys to the root. */
+cJSON *cli_report_new(const char *command);
+/* Append an input record (path, tensor, shape, dtype, sha256) for a loaded
+ * tensor; false (and a printed error) when the file cannot be hashed. */
+bool cli_report_add_input(cJSON *report, const char *cmd, const gp_tensor *t);
+cJSON *cli_report_params(cJSON *report);
+/* Set "seconds", print to path ("-" = stdout) whole or not at all, free the
+ * report. Returns CLI_OK or CLI_FAIL (after printing why). */
+int cli_report_write(cJSON *report, const char *cmd, const char *path);
+/* A JSON array of int64 dims. */
+cJSON *cli_json_shape(int ndim, const int64_t *shape);
+
+/* Subcommands. */
+int cmd_info(int argc, char **argv);
+
+#endif
