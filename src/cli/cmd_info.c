@@ -3,11 +3,12 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *USAGE = "geoprobe info SPEC... [--json FILE]";
+static const char *USAGE = "geoprobe info SPEC... [--labels Y] [--json FILE]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -19,13 +20,15 @@ static void help(void) {
            "      (index L of the first axis of a 3-D layers x n x d array; @-1 = last)\n"
            "Arrays of 3 or more dimensions are summarized as rows of the last axis.\n\n"
            "options:\n"
+           "  --labels Y    also read labels (y.npy, y.txt, y.csv:COLUMN, y.json), check\n"
+           "                that there is one per row of every input, count each class\n"
            "  --json FILE   also write a JSON report (- for stdout; then the text\n"
            "                summary goes to stderr)\n"
            "  -h, --help    this help\n\n"
            "Example:\n"
            "  geoprobe info datasets/larger_than/plain_layer3.npy\n"
            "  geoprobe info model.safetensors                 # list its tensors\n"
-           "  geoprobe info dump.npy@12 --json info.json\n",
+           "  geoprobe info dump.npy@12 --labels y.npy --json info.json\n",
            USAGE);
 }
 
@@ -165,6 +168,50 @@ static int describe_tensor(const char *spec, FILE *out, cJSON *report) {
     return CLI_OK;
 }
 
+/* Class counts, and one label per row of every input. */
+static int describe_labels(const char *spec, const cJSON *results, FILE *out, cJSON *report) {
+    gp_labels *l = NULL;
+    if (gp_labels_load(spec, &l) != GP_OK) return cli_fail_gp("info");
+    int64_t n = gp_labels_n(l);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, results) {
+        const cJSON *shape = cJSON_GetObjectItem(r, "shape");
+        int nd = cJSON_GetArraySize(shape);
+        if (!shape || nd == 0) continue;   /* a tensor listing */
+        int64_t rows = (int64_t)cJSON_GetArrayItem(shape, 0)->valuedouble;
+        if (nd >= 3) rows = (int64_t)cJSON_GetArrayItem(shape, nd - 2)->valuedouble;
+        if (rows != n) {
+            int rc = cli_fail("info", "%s: %lld labels, but %s has %lld rows (labels from another run?)",
+                              spec, (long long)n, cJSON_GetObjectItem(r, "path")->valuestring,
+                              (long long)rows);
+            gp_labels_free(l);
+            return rc;
+        }
+    }
+    int32_t k = gp_labels_n_classes(l);
+    fprintf(out, "%s\n  labels     %lld, %d classes%s:", spec, (long long)n, (int)k,
+            gp_labels_is_numeric(l) ? " (numeric)" : "");
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "path", spec);
+    cJSON_AddNumberToObject(e, "n", (double)n);
+    cJSON_AddNumberToObject(e, "n_classes", k);
+    cJSON *classes = cJSON_AddArrayToObject(e, "classes");
+    const int32_t *ids = gp_labels_ids(l);
+    for (int32_t c = 0; c < k; c++) {
+        int64_t count = 0;
+        for (int64_t i = 0; i < n; i++) count += ids[i] == c;
+        if (c < 20) fprintf(out, "%s %s: %lld", c ? "," : "", gp_labels_class_name(l, c), (long long)count);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", gp_labels_class_name(l, c));
+        cJSON_AddNumberToObject(o, "count", (double)count);
+        cJSON_AddItemToArray(classes, o);
+    }
+    fprintf(out, "%s\n", k > 20 ? ", ..." : "");
+    cJSON_AddItemToObject(report, "labels", e);
+    gp_labels_free(l);
+    return CLI_OK;
+}
+
 static bool is_file(const char *p) {
     struct stat s;
     return stat(p, &s) == 0 && S_ISREG(s.st_mode);
@@ -172,40 +219,34 @@ static bool is_file(const char *p) {
 
 int cmd_info(int argc, char **argv) {
     static const struct option opts[] = {
-        {"json", required_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *json = NULL;
+        {"json", required_argument, NULL, 'J'}, {"labels", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *json = NULL, *labels = NULL;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'J': json = optarg; break;
+        case 'L': labels = optarg; break;
         case 'h': help(); return CLI_OK;
         default:
             return cli_usage_error("info", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    /* Options may follow the inputs: collect non-options, reparse the rest. */
+    /* GNU getopt permutes: options may come before or after the inputs. */
     if (optind >= argc) return cli_usage_error("info", USAGE, "no input given");
-    FILE *out = (json && strcmp(json, "-") == 0) ? stderr : stdout;
+    /* The text summary is held until everything succeeded, so a failure
+     * prints one error line and nothing else. */
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *out = open_memstream(&text, &text_len);
+    if (!out) return cli_fail("info", "out of memory");
     cJSON *report = cli_report_new("info");
     cJSON_AddArrayToObject(report, "results");
-    for (int i = optind; i < argc; i++) {
+    int rc = CLI_OK;
+    for (int i = optind; i < argc && rc == CLI_OK; i++) {
         const char *spec = argv[i];
-        if (strcmp(spec, "--json") == 0) {
-            if (i + 1 >= argc) {
-                cJSON_Delete(report);
-                return cli_usage_error("info", USAGE, "--json needs a file name");
-            }
-            json = argv[++i];
-            out = strcmp(json, "-") == 0 ? stderr : stdout;
-            continue;
-        }
-        if (spec[0] == '-' && spec[1]) {
-            cJSON_Delete(report);
-            return cli_usage_error("info", USAGE, "unknown option '%s'", spec);
-        }
-        int rc;
         gp_file *f = NULL;
         if (is_file(spec) && gp_file_open(spec, &f) == GP_OK &&
             gp_file_format(f) == GP_FORMAT_SAFETENSORS && gp_file_n_tensors(f) != 1) {
@@ -214,14 +255,17 @@ int cmd_info(int argc, char **argv) {
             rc = describe_tensor(spec, out, report);
         }
         gp_file_close(f);
-        if (rc != CLI_OK) {
-            cJSON_Delete(report);
-            return rc;
-        }
     }
-    if (!json) {
-        cJSON_Delete(report);
-        return CLI_OK;
+    if (rc == CLI_OK && labels)
+        rc = describe_labels(labels, cJSON_GetObjectItem(report, "results"), out, report);
+    if (rc == CLI_OK && json) rc = cli_report_write(report, "info", json);
+    else cJSON_Delete(report);
+    fclose(out);
+    if (rc == CLI_OK) {
+        /* With --json - the report owns stdout; the summary goes to stderr. */
+        FILE *dest = (json && strcmp(json, "-") == 0) ? stderr : stdout;
+        fwrite(text, 1, text_len, dest);
     }
-    return cli_report_write(report, "info", json);
+    free(text);
+    return rc;
 }
