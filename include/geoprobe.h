@@ -320,6 +320,119 @@ GP_API gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what,
                                         int64_t *bad_row, int64_t *bad_col);
 
 /* ------------------------------------------------------------------ */
+/* Progress and cancellation                                          */
+/* ------------------------------------------------------------------ */
+
+/* Called from the calling thread as a long operation advances: done out
+ * of total units (rows, iterations...), stage a short static label. Keep
+ * it cheap; a Python callback must stay alive while it is installed. */
+typedef void (*gp_progress_fn)(void *user, int64_t done, int64_t total, const char *stage);
+
+/* ------------------------------------------------------------------ */
+/* PCA                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef enum gp_pca_solver {
+    GP_PCA_AUTO       = 0,  /* cov when n >= d, svd otherwise; randomized
+                               when k is small next to min(n, d)       */
+    GP_PCA_COV        = 1,  /* covariance X^T X by float32 BLAS over row
+                               blocks, float64 eigensolver             */
+    GP_PCA_SVD        = 2,  /* thin SVD of the centered matrix         */
+    GP_PCA_RANDOMIZED = 3   /* Halko-Martinsson-Tropp range finder      */
+} gp_pca_solver;
+
+/* "auto", "cov", "svd", "randomized"; static. */
+GP_API const char *gp_pca_solver_name(gp_pca_solver s);
+
+typedef struct gp_pca_opts {
+    int64_t        n_components;  /* k; 0 = all, min(n, d)          (0)   */
+    gp_pca_solver  solver;        /*                              (AUTO)  */
+    int32_t        whiten;        /* transform scales to unit variance (0) */
+    int32_t        n_oversamples; /* randomized: extra dimensions   (10)   */
+    int32_t        n_power_iter;  /* randomized: -1 = auto           (-1)  */
+    uint64_t       seed;          /* randomized: RNG seed            (0)   */
+    int64_t        block_rows;    /* rows per block, 0 = auto        (0)   */
+    gp_progress_fn progress;      /* optional                      (NULL)  */
+    void          *progress_user;
+    const volatile int32_t *cancel; /* set *cancel != 0 to stop   (NULL)  */
+} gp_pca_opts;
+
+/* Fill o with the defaults shown above. */
+GP_API void gp_pca_opts_init(gp_pca_opts *o);
+
+/* A fitted PCA: components, explained variance, mean. Precision: float64
+ * results; the n x d products run in float32 BLAS on centered blocks. */
+typedef struct gp_pca gp_pca;
+
+/* Fit PCA to X (n_samples, n_features), float32 or float64, row-major.
+ * Components are sign-fixed so that each one's largest-|v| entry is
+ * positive (scikit-learn >= 1.5), the same on every BLAS. Fails on NaN/Inf
+ * (GP_ENAN naming row and column), n < 2, k > min(n, d) (GP_EINVAL).
+ * Free with gp_pca_free. */
+GP_API gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *o, gp_pca **out);
+GP_API void gp_pca_free(gp_pca *p);
+GP_API int64_t gp_pca_n_components(const gp_pca *p);
+GP_API int64_t gp_pca_n_features(const gp_pca *p);
+GP_API int64_t gp_pca_n_samples(const gp_pca *p);
+/* The solver that ran (never AUTO). */
+GP_API gp_pca_solver gp_pca_solver_used(const gp_pca *p);
+/* (k, d) row-major, unit rows, largest variance first. Owned by p. */
+GP_API const double *gp_pca_components(const gp_pca *p);
+/* (k,) variance along each component (divisor n - 1). Owned by p. */
+GP_API const double *gp_pca_explained_variance(const gp_pca *p);
+/* (k,) explained_variance / total variance of X. Owned by p. */
+GP_API const double *gp_pca_explained_variance_ratio(const gp_pca *p);
+/* (k,) singular values of the centered X. Owned by p. */
+GP_API const double *gp_pca_singular_values(const gp_pca *p);
+/* (d,) column means of X. Owned by p. */
+GP_API const double *gp_pca_mean(const gp_pca *p);
+/* Total variance of X (sum of per-feature variances, divisor n - 1). */
+GP_API double gp_pca_total_variance(const gp_pca *p);
+/* Project X (n, d) on the components: out (n, k) float32 row-major with
+ * leading dimension ldo >= k, computed as (X - mean) C^T (whitened when the
+ * fit asked for it). X's column count must equal the fit's d. */
+GP_API gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int64_t ldo);
+
+/* ------------------------------------------------------------------ */
+/* Geometry                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Cosine similarity between the rows of A (m, d): out (m, m) row-major
+ * float64. A zero row has similarity 0 with every row, itself included
+ * (never NaN). */
+GP_API gp_status gp_cosine_matrix(const gp_matrix *A, double *out);
+
+/* Linear CKA between X (n, d1) and Y (n, d2) with the same rows (two
+ * layers on the same inputs). Computed in feature space,
+ * ||Yc^T Xc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F) on centered data, without
+ * an n x n Gram matrix when n > d. debiased != 0 gives the unbiased HSIC
+ * estimator (Song et al. 2012), needing n >= 4. A constant input (rank 0
+ * after centering) has no similarity with anything: *out = 0 and
+ * *degenerate = 1 (degenerate may be NULL). */
+GP_API gp_status gp_cka(const gp_matrix *X, const gp_matrix *Y, int debiased, double *out,
+                        int *degenerate);
+
+/* How separable two or more classes are along their mean differences. */
+typedef struct gp_class_separation {
+    int32_t n_classes;
+    double  mean_distance;        /* ||mu_1 - mu_0|| (2 classes); for k > 2
+                                     the mean pairwise distance           */
+    double  within_std;           /* pooled within-class std along the
+                                     mean-difference direction (2 classes) */
+    double  fisher_ratio;         /* (mean_distance / within_std)^2 along
+                                     that direction (2 classes)           */
+    double  between_var_fraction; /* between-class variance / total: the
+                                     fraction of variance the class means
+                                     explain (any k)                      */
+    double  mean_dir_var_fraction;/* variance along mu_1 - mu_0 / total (2) */
+} gp_class_separation;
+
+/* Class separation of X (n, d) with class ids (n,) in 0..n_classes-1.
+ * Every class needs at least one row (GP_EINVAL otherwise). */
+GP_API gp_status gp_class_separation_compute(const gp_matrix *X, const int32_t *ids,
+                                             int32_t n_classes, gp_class_separation *out);
+
+/* ------------------------------------------------------------------ */
 /* Files: hashing and atomic writes                                   */
 /* ------------------------------------------------------------------ */
 
