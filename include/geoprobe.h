@@ -211,7 +211,9 @@ typedef struct gp_tensor gp_tensor;
  *     ...@L                     index L of the first axis (a layer of a
  *                               (layers, n, d) dump); only that slice is read
  * want: GP_DTYPE_F32 / GP_DTYPE_F64 convert any numeric dtype (float16 and
- * bfloat16 exactly); GP_DTYPE_ANY keeps the stored dtype. Fortran-order and
+ * bfloat16 exactly; a uint16 .npy is read as bfloat16 bits, the way PyTorch
+ * users save bf16 with x.view(torch.uint16)); GP_DTYPE_ANY keeps the stored
+ * dtype. Bool tensors are refused as activations. Fortran-order and
  * big-endian arrays are converted to C order, little-endian.
  * Free with gp_tensor_free. */
 GP_API gp_status gp_tensor_load(const char *spec, gp_dtype want, gp_tensor **out);
@@ -236,7 +238,8 @@ GP_API int64_t gp_tensor_layer(const gp_tensor *t);
 GP_API gp_status gp_tensor_matrix(const gp_tensor *t, gp_matrix *out);
 
 /* Write a C-order array as .npy (format 1.0, or 2.0 when the header needs
- * it). The file is written whole or not at all. */
+ * it); bfloat16 is written as '|V2' (numpy with ml_dtypes reads it). The
+ * file is written whole or not at all. */
 GP_API gp_status gp_npy_write(const char *path, gp_dtype dtype, int ndim,
                               const int64_t *shape, const void *data);
 
@@ -267,7 +270,8 @@ typedef struct gp_labels gp_labels;
 
 /* Read labels from a spec:
  *     y.npy          1-D (or (n,1)) bool, integer or float array
- *     y.txt          one label a line (blank lines and a trailing newline ignored)
+ *     y.txt          one label a line (blank lines only at the end; a blank
+ *                    line inside is an error: it would shift every later row)
  *     y.csv:COLUMN   a column of a CSV file with a header row (COLUMN by
  *                    name, or by 0-based index when it is a number)
  *     y.json         a JSON array of numbers, booleans or strings
@@ -280,7 +284,7 @@ GP_API int64_t gp_labels_n(const gp_labels *l);
 /* Class id of each row, (n,). Owned by l. */
 GP_API const int32_t *gp_labels_ids(const gp_labels *l);
 GP_API int32_t gp_labels_n_classes(const gp_labels *l);
-/* The label text of class k ("0", "1", "true", "paris"...), owned by l. */
+/* The label text of class k ("0", "1", "True", "paris"...), owned by l. */
 GP_API const char *gp_labels_class_name(const gp_labels *l, int32_t k);
 /* 1 when every label is a number; then gp_labels_values gives them as
  * doubles, (n,) (for regression targets), else NULL. */
