@@ -45,9 +45,9 @@ gp_status gp_file_open(const char *path, gp_file **out) {
         } else if (f->map.size >= 9 && f->map.data[8] == '{') {
             f->format = GP_FORMAT_SAFETENSORS;
             s = gp__safetensors_parse(f);
-        } else if (f->map.size < 8) {
+        } else if (f->map.size <= 8) {
             s = gp__error(GP_EFORMAT, "%s: truncated: %llu bytes is too short for "
-                          ".npy or .safetensors", path, (unsigned long long)f->map.size);
+                          ".npy or .safetensors (no header)", path, (unsigned long long)f->map.size);
         } else {
             s = gp__error(GP_EFORMAT, "%s: neither .npy (no \\x93NUMPY magic) nor "
                           ".safetensors (no JSON header after the 8-byte length)", path);
