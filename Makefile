@@ -63,6 +63,10 @@ libgeoprobe.so: libgeoprobe.so.$(GP_SOVERSION)
 geoprobe: $(CLI_OBJ) libgeoprobe.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) libgeoprobe.a $(LDLIBS)
 
+# The ASan build's CLI (make asan runs the CLI tests with it).
+$(B)/geoprobe: $(CLI_OBJ) $(TESTLIB)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(TESTLIB) $(LDLIBS)
+
 # Tests link the static library of their own build (root, or build/asan).
 TESTLIB ?= libgeoprobe.a
 $(B)/libgeoprobe.a: $(LIB_OBJ)
@@ -102,9 +106,11 @@ asan: deps
 	@$(MAKE) --no-print-directory B=build/asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    TESTLIB=build/asan/libgeoprobe.a asan-run
-asan-run: $(TEST_BIN) fixtures
-	@echo "== C tests under ASan+UBSan"
+asan-run: $(TEST_BIN) $(B)/geoprobe fixtures
+	@echo "== C and CLI tests under ASan+UBSan"
 	@ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures sh tests/run_c_tests.sh $(TEST_BIN)
+	@ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures GEOPROBE=$(B)/geoprobe PY=$(PY) \
+	    sh tests/test_cli.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -1,7 +1,7 @@
 #!/bin/sh
 # CLI tests: exit codes, one-line errors that name the file, the JSON
 # contract checked against numpy. Run by `make check-cli`.
-G=./geoprobe
+G=${GEOPROBE:-./geoprobe}
 F=${GP_FIXTURES:-build/fixtures}/cli
 PY=${PY:-/usr/bin/python3}
 T=$(mktemp -d)

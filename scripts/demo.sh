@@ -1,0 +1,19 @@
+#!/bin/sh
+# make demo: the main job on the bundled dataset (datasets/larger_than:
+# stories260K residual streams on 1,980 true/false statements). Grows as
+# geoprobe's commands land; writes its reports into demo-out/.
+set -eu
+G=./geoprobe
+D=datasets/larger_than
+OUT=demo-out
+mkdir -p "$OUT"
+
+echo "== geoprobe version"
+$G version
+echo
+echo "== what is in the dump: every layer, checked against the labels"
+$G info $D/plain_layer0.npy $D/plain_layer1.npy $D/plain_layer2.npy \
+        $D/plain_layer3.npy $D/plain_layer4.npy $D/plain_layer5.npy \
+        --labels $D/labels.npy --json "$OUT/info.json"
+echo
+echo "reports written to $OUT/"
