@@ -397,6 +397,16 @@ GP_API double gp_pca_total_variance(const gp_pca *p);
  * fit asked for it). X's column count must equal the fit's d. */
 GP_API gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int64_t ldo);
 
+/* Class structure in PC space, from a fitted PCA and the labeled X it was
+ * fit on (or any X with the fit's d): centroids (n_classes, k) row-major,
+ * the mean projection of each class on each component; share (k,), the
+ * fraction of the between-class scatter sum_c n_c ||mu_c - mu||^2 that lies
+ * along each component (for two classes: the share of the squared mean
+ * difference). Either output may be NULL. float64. Every class needs a row. */
+GP_API gp_status gp_pca_class_centroids(const gp_pca *p, const gp_matrix *X,
+                                        const int32_t *ids, int32_t n_classes,
+                                        double *centroids, double *share);
+
 /* ------------------------------------------------------------------ */
 /* Geometry                                                           */
 /* ------------------------------------------------------------------ */
@@ -410,9 +420,11 @@ GP_API gp_status gp_cosine_matrix(const gp_matrix *A, double *out);
  * layers on the same inputs). Computed in feature space,
  * ||Yc^T Xc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F) on centered data, without
  * an n x n Gram matrix when n > d. debiased != 0 gives the unbiased HSIC
- * estimator (Song et al. 2012), needing n >= 4. A constant input (rank 0
- * after centering) has no similarity with anything: *out = 0 and
- * *degenerate = 1 (degenerate may be NULL). */
+ * estimator (Song et al. 2012), needing n >= 4. When n <= max(d1, d2) the
+ * n x n Gram form is used (cheaper there). Precision: float32 block
+ * products accumulated in float64 (about 1e-7 relative). A constant input
+ * (every row equal: rank 0 after centering) has no similarity with
+ * anything: *out = 0 and *degenerate = 1 (degenerate may be NULL). */
 GP_API gp_status gp_cka(const gp_matrix *X, const gp_matrix *Y, int debiased, double *out,
                         int *degenerate);
 
@@ -424,7 +436,9 @@ typedef struct gp_class_separation {
     double  within_std;           /* pooled within-class std along the
                                      mean-difference direction (2 classes) */
     double  fisher_ratio;         /* (mean_distance / within_std)^2 along
-                                     that direction (2 classes)           */
+                                     that direction (2 classes); capped at
+                                     1e30 when within_std is 0 (never Inf);
+                                     0 when the class means are equal     */
     double  between_var_fraction; /* between-class variance / total: the
                                      fraction of variance the class means
                                      explain (any k)                      */
@@ -432,7 +446,9 @@ typedef struct gp_class_separation {
 } gp_class_separation;
 
 /* Class separation of X (n, d) with class ids (n,) in 0..n_classes-1.
- * Every class needs at least one row (GP_EINVAL otherwise). */
+ * Every class needs at least one row and n_classes >= 2 (GP_EINVAL
+ * otherwise). Undefined cases give 0, never NaN: equal class means (no
+ * direction), n = k (no within-class spread), zero total variance. */
 GP_API gp_status gp_class_separation_compute(const gp_matrix *X, const int32_t *ids,
                                              int32_t n_classes, gp_class_separation *out);
 
