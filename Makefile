@@ -37,7 +37,7 @@ B        = build
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(B)/%.o)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(B)/tests/%)
-HEADERS  = include/geoprobe.h src/gp_internal.h $(wildcard src/cli/*.h tests/*.h)
+HEADERS  = include/geoprobe.h $(wildcard src/*.h src/cli/*.h probes/*.h plots/*.h tests/*.h)
 
 .PHONY: all test demo asan deps install clean check-c check-cli check-py fixtures
 all: libgeoprobe.a libgeoprobe.so geoprobe
@@ -88,7 +88,7 @@ check-c: $(TEST_BIN) fixtures
 	@GP_FIXTURES=$(B)/fixtures sh tests/run_c_tests.sh $(TEST_BIN)
 
 check-cli: geoprobe fixtures
-	@GP_FIXTURES=$(B)/fixtures PY=$(PY) sh tests/test_cli.sh
+	@for t in tests/test_cli*.sh; do GP_FIXTURES=$(B)/fixtures PY=$(PY) sh $$t || exit 1; done
 
 check-py: all fixtures
 	@if ls tests/test_*.py >/dev/null 2>&1; then \
@@ -109,8 +109,8 @@ asan: deps
 asan-run: $(TEST_BIN) $(B)/geoprobe fixtures
 	@echo "== C and CLI tests under ASan+UBSan"
 	@ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures sh tests/run_c_tests.sh $(TEST_BIN)
-	@ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures GEOPROBE=$(B)/geoprobe PY=$(PY) \
-	    sh tests/test_cli.sh
+	@for t in tests/test_cli*.sh; do ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures \
+	    GEOPROBE=$(B)/geoprobe PY=$(PY) sh $$t || exit 1; done
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -453,6 +453,166 @@ GP_API gp_status gp_class_separation_compute(const gp_matrix *X, const int32_t *
                                              int32_t n_classes, gp_class_separation *out);
 
 /* ------------------------------------------------------------------ */
+/* Supervised probes                                                  */
+/* ------------------------------------------------------------------ */
+
+typedef enum gp_probe_method {
+    GP_PROBE_LOGISTIC     = 0,  /* L2 logistic regression, binary or softmax  */
+    GP_PROBE_MASSMEAN     = 1,  /* difference of class means (Marks & Tegmark) */
+    GP_PROBE_MASSMEAN_IID = 2,  /* Sigma_w^-1 (mu1 - mu0), ridge-stabilized    */
+    GP_PROBE_LDA          = 3,  /* linear discriminant analysis, k classes     */
+    GP_PROBE_RIDGE        = 4   /* ridge regression on a continuous target     */
+} gp_probe_method;
+
+/* "logistic", "massmean", "massmean-iid", "lda", "ridge"; static. */
+GP_API const char *gp_probe_method_name(gp_probe_method m);
+/* Parse a method name; GP_EINVAL naming the choices when unknown. */
+GP_API gp_status gp_probe_method_parse(const char *name, gp_probe_method *out);
+
+typedef enum gp_logistic_solver {
+    GP_LOGISTIC_AUTO   = 0,  /* Newton when the d x d Hessian is cheap, else L-BFGS */
+    GP_LOGISTIC_NEWTON = 1,  /* Newton with a Cholesky solve of the Hessian         */
+    GP_LOGISTIC_LBFGS  = 2   /* L-BFGS (liblbfgs) on BLAS gradients                 */
+} gp_logistic_solver;
+
+typedef struct gp_probe_opts {
+    gp_probe_method    method;          /*                         (LOGISTIC) */
+    double             C;               /* logistic: inverse L2 strength as in
+                                           scikit-learn; <= 0 = choose by
+                                           cross-validation over Cs      (1.0) */
+    double             alpha;           /* ridge: L2 penalty             (1.0) */
+    double             shrinkage;       /* lda, massmean-iid: covariance
+                                           shrinkage in [0,1]; < 0 = Ledoit-
+                                           Wolf                         (-1.0) */
+    int32_t            fit_intercept;   /* intercept, never penalized     (1)  */
+    int32_t            class_weight_balanced; /* n / (k n_c) weights      (0)  */
+    int32_t            standardize;     /* fit on z-scored features; the
+                                           weights are mapped back so apply
+                                           takes raw activations         (0)  */
+    gp_logistic_solver solver;          /*                            (AUTO)  */
+    int32_t            max_iter;        /* 0 = solver default            (0)   */
+    double             tol;             /* gradient tolerance          (1e-8)  */
+    int32_t            cv_folds;        /* C <= 0: folds for choosing C  (5)   */
+    int32_t            n_Cs;            /* C <= 0: grid logspace(-4, 4)  (10)  */
+    uint64_t           seed;            /* C <= 0: fold assignment        (0)  */
+    gp_progress_fn     progress;
+    void              *progress_user;
+    const volatile int32_t *cancel;
+} gp_probe_opts;
+
+GP_API void gp_probe_opts_init(gp_probe_opts *o);
+
+/* A fitted linear probe: scores s = W x + b with W (n_outputs, d). Binary
+ * classifiers and ridge have n_outputs = 1 (s > 0 means class 1);
+ * multinomial logistic and LDA with k > 2 classes have n_outputs = k. */
+typedef struct gp_probe gp_probe;
+
+/* Fit a classifier on X (n, d) float32/float64 and class ids y (n,) in
+ * 0..n_classes-1 (n_classes >= 2; every class needs 2 rows or more).
+ * Fails on NaN/Inf, one class only, a class with one row. Free with
+ * gp_probe_free. */
+GP_API gp_status gp_probe_fit(const gp_matrix *X, const int32_t *y, int32_t n_classes,
+                              const gp_probe_opts *o, gp_probe **out);
+/* Fit ridge regression (o->method must be GP_PROBE_RIDGE) on targets (n,). */
+GP_API gp_status gp_probe_fit_regression(const gp_matrix *X, const double *target,
+                                         const gp_probe_opts *o, gp_probe **out);
+GP_API void gp_probe_free(gp_probe *p);
+
+GP_API gp_probe_method gp_probe_get_method(const gp_probe *p);
+GP_API int64_t gp_probe_n_features(const gp_probe *p);
+/* Classes (0 for ridge) and score outputs. */
+GP_API int32_t gp_probe_n_classes(const gp_probe *p);
+GP_API int32_t gp_probe_n_outputs(const gp_probe *p);
+/* (n_outputs, d) row-major float64 and (n_outputs,); owned by p. */
+GP_API const double *gp_probe_weight(const gp_probe *p);
+GP_API const double *gp_probe_bias(const gp_probe *p);
+/* The C used (chosen by cross-validation when asked), iterations, and
+ * whether the solver met its tolerance (1) or stopped at max_iter (0). */
+GP_API double gp_probe_C(const gp_probe *p);
+GP_API int32_t gp_probe_n_iter(const gp_probe *p);
+GP_API int32_t gp_probe_converged(const gp_probe *p);
+
+/* Scores (n, n_outputs) float64 row-major for X (n, d). */
+GP_API gp_status gp_probe_decision(const gp_probe *p, const gp_matrix *X, double *scores);
+/* Class probabilities (n, n_classes): logistic and mass-mean through the
+ * sigmoid / softmax of the scores, LDA through its posterior. Not ridge. */
+GP_API gp_status gp_probe_predict_proba(const gp_probe *p, const gp_matrix *X, double *proba);
+/* Predicted class ids (n,) (argmax); ridge: GP_EINVAL (use decision). */
+GP_API gp_status gp_probe_predict(const gp_probe *p, const gp_matrix *X, int32_t *pred);
+
+/* Build a probe from weights (n_outputs, d) and bias (n_outputs,): for
+ * directions computed elsewhere. n_classes 0 for a regression probe. */
+GP_API gp_status gp_probe_from_weights(gp_probe_method m, int32_t n_classes, int32_t n_outputs,
+                                       int64_t d, const double *weight, const double *bias,
+                                       gp_probe **out);
+
+/* Save as .safetensors: tensors "weight" (n_outputs, d) and "bias"
+ * (n_outputs,), float32 (what PyTorch's nn.Linear holds), and __metadata__
+ * with the method, parameters and the caller's extra string pairs (label
+ * names, training inputs' sha256, normalization). Written whole or not at
+ * all. */
+GP_API gp_status gp_probe_save(const gp_probe *p, const char *path, int n_meta,
+                               const char *const *meta_keys, const char *const *meta_values);
+/* Load a probe saved by gp_probe_save (or any .safetensors with a 2-D or
+ * 1-D "weight" and a "bias"; a missing method means a binary linear probe). */
+GP_API gp_status gp_probe_load(const char *path, gp_probe **out);
+/* Metadata value of a loaded probe (NULL when absent); owned by p. */
+GP_API const char *gp_probe_metadata(const gp_probe *p, const char *key);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation: metrics and splits                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct gp_metrics {
+    int64_t n;
+    double  accuracy;
+    double  balanced_accuracy;   /* mean per-class recall                   */
+    double  auroc;               /* binary: ROC AUC of P(class 1), ties
+                                    counted half; k > 2: one-vs-rest macro  */
+    double  log_loss;            /* mean -log p(true class), p clipped to
+                                    [1e-15, 1 - 1e-15] like scikit-learn    */
+    double  ece;                 /* expected calibration error of the top
+                                    class, 10 equal-width bins               */
+} gp_metrics;
+
+/* Metrics of class probabilities proba (n, k) row-major against true ids
+ * y (n,). confusion (k, k) row = true class, col = predicted, may be NULL.
+ * AUROC is 0.5 when a class is absent (undefined), never NaN. */
+GP_API gp_status gp_metrics_compute(const int32_t *y, const double *proba, int64_t n,
+                                    int32_t k, gp_metrics *out, int64_t *confusion);
+
+/* 95% percentile bootstrap intervals of accuracy and AUROC: n_boot
+ * resamples of the rows, seeded. ci arrays hold (low, high). */
+GP_API gp_status gp_metrics_bootstrap(const int32_t *y, const double *proba, int64_t n,
+                                      int32_t k, int32_t n_boot, uint64_t seed,
+                                      double accuracy_ci[2], double auroc_ci[2]);
+
+typedef struct gp_regression_metrics {
+    int64_t n;
+    double  r2;        /* 1 - SS_res / SS_tot (0 when the target is constant) */
+    double  pearson_r; /* 0 when either side is constant                      */
+    double  mse;
+} gp_regression_metrics;
+
+GP_API gp_status gp_regression_metrics_compute(const double *target, const double *pred,
+                                               int64_t n, gp_regression_metrics *out);
+
+/* Stratified train/test split: is_test (n,) set to 1 for about test_frac
+ * of each class (rounded, at least one row of each class on each side).
+ * Seeded, deterministic. GP_EINVAL when a class cannot be split. */
+GP_API gp_status gp_split_train_test(const int32_t *y, int64_t n, int32_t n_classes,
+                                     double test_frac, uint64_t seed, uint8_t *is_test);
+/* Stratified k-fold: fold (n,) in 0..n_folds-1, each class spread evenly.
+ * GP_EINVAL when a class has fewer rows than folds. */
+GP_API gp_status gp_split_kfold(const int32_t *y, int64_t n, int32_t n_classes,
+                                int32_t n_folds, uint64_t seed, int32_t *fold);
+/* Control task (Hewitt & Liang 2019): every input type (type_ids (n,), e.g.
+ * the word or token of the row; NULL = every row its own type) gets a label
+ * drawn at random from the empirical class distribution of y; out (n,). */
+GP_API gp_status gp_control_labels(const int32_t *y, const int32_t *type_ids, int64_t n,
+                                   int32_t n_classes, uint64_t seed, int32_t *out);
+
+/* ------------------------------------------------------------------ */
 /* Files: hashing and atomic writes                                   */
 /* ------------------------------------------------------------------ */
 

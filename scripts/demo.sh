@@ -16,4 +16,12 @@ $G info $D/plain_layer0.npy $D/plain_layer1.npy $D/plain_layer2.npy \
         $D/plain_layer3.npy $D/plain_layer4.npy $D/plain_layer5.npy \
         --labels $D/labels.npy --json "$OUT/info.json"
 echo
+echo "== principal components of layer 3, and where the true/false classes sit"
+$G pca $D/plain_layer3.npy -k 10 --labels $D/labels.npy \
+    --components "$OUT/pca_layer3_components.npy" --json "$OUT/pca_layer3.json"
+echo
+echo "== how the layers relate: linear CKA between every pair (layer 0 is constant)"
+$G similarity $D/plain_layer0.npy $D/plain_layer1.npy $D/plain_layer2.npy \
+    $D/plain_layer3.npy $D/plain_layer4.npy $D/plain_layer5.npy --json "$OUT/cka_layers.json"
+echo
 echo "reports written to $OUT/"

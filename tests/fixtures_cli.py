@@ -98,3 +98,24 @@ write("st_range.safetensors", safetensors_bytes([], header_override=json.dumps({
 write("st_dtype.safetensors", safetensors_bytes([], header_override=json.dumps({
     "a": {"dtype": "F8_E4M3", "shape": [4], "data_offsets": [0, 4]}}).encode()) + b"\0" * 4)
 os.makedirs(path("a_directory.npy"), exist_ok=True)
+
+# Planted spectrum for PCA: a decaying spectrum with clear gaps, plus noise,
+# a large mean offset and two outlier dimensions (as in LLM residual streams).
+n, d = 600, 40
+U = np.linalg.qr(rng.standard_normal((n, 12)))[0]
+V = np.linalg.qr(rng.standard_normal((d, 12)))[0]
+s = 40.0 * 0.7 ** np.arange(12)
+P = (U * s) @ V.T + 0.05 * rng.standard_normal((n, d)) + 3.0
+P[:, 5] += 20.0
+np.save(path("planted.npy"), P.astype(np.float32))
+np.save(path("planted_labels.npy"), (U[:, 1] > 0).astype(np.int32))
+# Related layers for CKA: Y = X R + noise (R orthogonal), and an unrelated Z.
+R = np.linalg.qr(rng.standard_normal((40, 40)))[0]
+Y = P.astype(np.float64) @ R + rng.standard_normal((n, d))
+np.save(path("planted_rot.npy"), Y.astype(np.float32))
+np.save(path("unrelated.npy"), rng.standard_normal((n, 24)).astype(np.float32))
+np.save(path("constant.npy"), np.tile(rng.standard_normal(40), (n, 1)).astype(np.float32))
+np.save(path("dir_a.npy"), rng.standard_normal(40).astype(np.float32))
+np.save(path("dir_b.npy"), rng.standard_normal(40).astype(np.float32))
+np.save(path("dirs.npy"), rng.standard_normal((3, 40)).astype(np.float32))
+np.save(path("dir_short.npy"), rng.standard_normal(39).astype(np.float32))

@@ -18,5 +18,5 @@ for t in "$@"; do
         echo "ok:   $t ($p tests)"
     fi
 done
-echo "C tests: $passed passed, $failed failed"
+echo "c-tests: $passed passed, $failed failed"
 exit $status

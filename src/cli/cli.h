@@ -50,7 +50,21 @@ int cli_report_write(cJSON *report, const char *cmd, const char *path);
 /* A JSON array of int64 dims. */
 cJSON *cli_json_shape(int ndim, const int64_t *shape);
 
+/* Load SPEC as a float32 matrix, check it is finite, add it to report's
+ * inputs (report may be NULL). On failure prints the error, returns false. */
+bool cli_load_matrix(const char *cmd, const char *spec, cJSON *report, gp_tensor **t,
+                     gp_matrix *X);
+/* Load labels and check there is one per row of `acts` (rows rows). */
+bool cli_load_labels(const char *cmd, const char *spec, const char *acts, int64_t rows,
+                     gp_labels **l);
+/* -j/--threads N: set the BLAS thread count; false (rc = usage error) on junk. */
+bool cli_parse_threads(const char *cmd, const char *usage, const char *arg, int *rc);
+/* A JSON array of n doubles. */
+cJSON *cli_json_doubles(const double *v, int64_t n);
+
 /* Subcommands. */
 int cmd_info(int argc, char **argv);
+int cmd_pca(int argc, char **argv);
+int cmd_similarity(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"info", cmd_info, "shape, dtype, tensors, NaN/Inf count, norms, outlier dims"},
+    {"pca", cmd_pca, "principal components, explained variance, class structure"},
+    {"similarity", cmd_similarity, "linear CKA between layers, cosine between directions"},
 };
 
 static void print_help(FILE *out) {

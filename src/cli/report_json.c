@@ -12,6 +12,12 @@ cJSON *cli_json_shape(int ndim, const int64_t *shape) {
     return a;
 }
 
+cJSON *cli_json_doubles(const double *v, int64_t n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int64_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+    return a;
+}
+
 cJSON *cli_report_new(const char *command) {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "geoprobe_version", gp_version());

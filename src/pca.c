@@ -1,0 +1,649 @@
+/* pca.c — principal component analysis with three solvers behind one call.
+ *
+ *   cov         Xc^T Xc by float32 ssyrk over row blocks, accumulated in
+ *               float64, then a float64 eigensolver (top k only when k < d).
+ *               Streams a memory-mapped X of any size; cost n d^2 + d^3.
+ *   svd         thin SVD of an owned centered copy (n d memory): for n < d.
+ *   randomized  block Krylov iteration on the covariance (Halko, Martinsson
+ *               and Tropp 2011) for the top k: each pass reads X once, block
+ *               by block, and applies Xc^T Xc to the basis with two float32
+ *               sgemms on the centered block while it is still in cache.
+ *
+ * Every solver centers X block by block into a small buffer, so X (usually
+ * a read-only mapping of the file) is never modified nor copied whole
+ * except by svd, whose LAPACK routine needs the whole matrix. */
+#include "gp_internal.h"
+#include "linalg.h"
+#include "rng.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+struct gp_pca {
+    int64_t       n, d, k;
+    gp_pca_solver solver;
+    int32_t       whiten;
+    double        total_var;
+    double       *components; /* (k, d); the arrays share one allocation */
+    double       *ev, *ratio, *sv, *mean;
+};
+
+void gp_pca_opts_init(gp_pca_opts *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->solver = GP_PCA_AUTO;
+    o->n_oversamples = 10;
+    o->n_power_iter = -1;
+}
+
+const char *gp_pca_solver_name(gp_pca_solver s) {
+    switch (s) {
+    case GP_PCA_AUTO: return "auto";
+    case GP_PCA_COV: return "cov";
+    case GP_PCA_SVD: return "svd";
+    case GP_PCA_RANDOMIZED: return "randomized";
+    }
+    return "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared pieces                                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct fit_ctx {
+    const gp_matrix   *X;
+    const gp_pca_opts *o;
+    int64_t            n, d, k;
+    int64_t            block;     /* rows per block */
+    double            *mean;      /* (d,) */
+    double             total_var; /* sum of per-feature variances */
+} fit_ctx;
+
+static void *alloc_n(size_t count, size_t size) {
+    uint64_t total;
+    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
+    return gp__malloc((size_t)total);
+}
+
+static const unsigned char *row_ptr(const gp_matrix *X, int64_t i) {
+    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
+}
+
+static gp_status cancelled(const gp_pca_opts *o) {
+    if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "pca: cancelled");
+    return GP_OK;
+}
+
+static void progress(const gp_pca_opts *o, int64_t done, int64_t total, const char *stage) {
+    if (o->progress) o->progress(o->progress_user, done, total, stage);
+}
+
+/* Default rows per block: about `bytes` of float32 rows, at least 256. */
+static int64_t block_rows(const fit_ctx *c, size_t bytes) {
+    int64_t b = c->o->block_rows;
+    if (b <= 0) b = GP_MAX((int64_t)(bytes / ((size_t)c->d * sizeof(float))), 256);
+    return GP_MIN(b, c->n);
+}
+
+/* Pass 1, in float64: column means and the total variance, shifted by the
+ * first row (sums of x - x0 and (x - x0)^2), which is exact for constant
+ * columns and loses no digits to a large mean, as raw sums of x^2 would on
+ * activations whose outlier dimensions sit far from zero. A non-finite sum
+ * means a NaN/Inf in X (float32 sums cannot overflow a double); only then
+ * is X scanned again to name the first bad element. */
+static gp_status moments(fit_ctx *c) {
+    const gp_matrix *X = c->X;
+    size_t d = (size_t)c->d;
+    bool f64 = X->dtype == GP_DTYPE_F64;
+    double *s1 = gp__calloc(2 * d, sizeof *s1), *s2 = s1 + d;
+    double *x0 = alloc_n(d, sizeof *x0);
+    gp_status st = GP_OK;
+    if (!s1 || !x0) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory (%zu features)", d);
+        goto done;
+    }
+    for (size_t j = 0; j < d; j++)
+        x0[j] = f64 ? ((const double *)X->data)[j] : ((const float *)X->data)[j];
+    for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
+        if ((st = cancelled(c->o)) != GP_OK) goto done;
+        int64_t r1 = GP_MIN(r0 + c->block, c->n);
+        for (int64_t i = r0; i < r1; i++) {
+            if (f64) {
+                const double *x = (const double *)row_ptr(X, i);
+                for (size_t j = 0; j < d; j++) {
+                    double v = x[j] - x0[j];
+                    s1[j] += v;
+                    s2[j] += v * v;
+                }
+            } else {
+                const float *x = (const float *)row_ptr(X, i);
+                for (size_t j = 0; j < d; j++) {
+                    double v = (double)x[j] - x0[j];
+                    s1[j] += v;
+                    s2[j] += v * v;
+                }
+            }
+        }
+        progress(c->o, r1, c->n, "mean");
+    }
+    double n = (double)c->n, total = 0;
+    bool all_constant = true;
+    for (size_t j = 0; j < d; j++) {
+        if (!isfinite(s1[j]) || !isfinite(s2[j])) {
+            st = gp_matrix_check_finite(X, "pca: X", NULL, NULL);
+            if (st == GP_OK) /* finite float64 values whose squares overflow */
+                st = gp__error(GP_EINVAL, "pca: X column %zu is too large to square in "
+                               "float64; rescale the data", j);
+            goto done;
+        }
+        /* A constant column gets its value as the mean, exactly, so its
+         * centered values are exactly 0 in every solver. */
+        if (s2[j] == 0) {
+            c->mean[j] = x0[j];
+            continue;
+        }
+        all_constant = false;
+        c->mean[j] = x0[j] + s1[j] / n;
+        double ss = s2[j] - s1[j] * s1[j] / n;
+        total += ss > 0 ? ss : 0;
+    }
+    c->total_var = total / (n - 1);
+    if (all_constant || !(c->total_var > 0))
+        st = gp__error(GP_EINVAL, "pca: X has zero variance (every row is the same)");
+    else if (!isfinite(c->total_var))
+        st = gp__error(GP_EINVAL, "pca: the total variance of X overflows float64");
+done:
+    gp__free(s1);
+    gp__free(x0);
+    return st;
+}
+
+/* Rows r0..r0+nb of X minus the mean, into a (nb, d) buffer: the
+ * subtraction in float64, then rounded once to the buffer's precision. */
+static void center_f32(const fit_ctx *c, int64_t r0, int64_t nb, float *buf) {
+    const gp_matrix *X = c->X;
+    size_t d = (size_t)c->d;
+    for (int64_t i = 0; i < nb; i++) {
+        float *b = buf + (size_t)i * d;
+        if (X->dtype == GP_DTYPE_F64) {
+            const double *x = (const double *)row_ptr(X, r0 + i);
+            for (size_t j = 0; j < d; j++) b[j] = (float)(x[j] - c->mean[j]);
+        } else {
+            const float *x = (const float *)row_ptr(X, r0 + i);
+            for (size_t j = 0; j < d; j++) b[j] = (float)((double)x[j] - c->mean[j]);
+        }
+    }
+}
+
+static void center_f64(const fit_ctx *c, int64_t r0, int64_t nb, double *buf) {
+    size_t d = (size_t)c->d;
+    for (int64_t i = 0; i < nb; i++) {
+        const double *x = (const double *)row_ptr(c->X, r0 + i);
+        double *b = buf + (size_t)i * d;
+        for (size_t j = 0; j < d; j++) b[j] = x[j] - c->mean[j];
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* cov                                                                */
+/* ------------------------------------------------------------------ */
+
+/* eigval (k,) gets the eigenvalues of Xc^T Xc, vec (k, d) the vectors. */
+static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
+    size_t d = (size_t)c->d;
+    bool f64 = c->X->dtype == GP_DTYPE_F64;
+    gp_status st = GP_OK;
+    *vec_out = NULL;
+    if (!gp__fits_lapack_int(c->d * c->d) || !gp__fits_lapack_int(c->block * c->d))
+        return gp__error(GP_ESHAPE, "pca: %lld features is too many for the cov solver "
+                         "(use randomized)", (long long)c->d);
+    double *C = gp__calloc(d * d, sizeof *C);
+    float *C32 = f64 ? NULL : alloc_n(d * d, sizeof *C32);
+    void *buf = alloc_n((size_t)c->block * d, f64 ? sizeof(double) : sizeof(float));
+    double *Z = NULL;
+    if (!C || (!f64 && !C32) || !buf) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory for the %zu x %zu covariance", d, d);
+        goto fail;
+    }
+    int D = (int)d;
+    for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
+        if ((st = cancelled(c->o)) != GP_OK) goto fail;
+        int64_t nb = GP_MIN(c->block, c->n - r0);
+        if (f64) {
+            center_f64(c, r0, nb, buf);
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, (int)nb, 1.0, buf, D, 1.0, C,
+                        D);
+        } else {
+            /* float32 products at twice the float64 speed; each block's sum
+             * is added into float64 so the n-row total keeps its digits. */
+            center_f32(c, r0, nb, buf);
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, D, (int)nb, 1.0f, buf, D, 0.0f,
+                        C32, D);
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = i; j < d; j++) C[i * d + j] += C32[i * d + j];
+        }
+        progress(c->o, r0 + nb, c->n, "covariance");
+    }
+    gp__free(C32);
+    gp__free(buf);
+    C32 = NULL;
+    buf = NULL;
+    if ((st = cancelled(c->o)) != GP_OK) goto fail;
+    progress(c->o, 0, 1, "eigensolver");
+    /* All pairs: the vectors overwrite C (no second d x d array). */
+    if (c->k == c->d) {
+        Z = C;
+    } else if (!(Z = alloc_n((size_t)c->k * d, sizeof *Z))) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        goto fail;
+    }
+    if ((st = gp__eigh_top(C, c->d, c->k, eigval, Z)) != GP_OK) goto fail;
+    progress(c->o, 1, 1, "eigensolver");
+    if (Z != C) gp__free(C);
+    *vec_out = Z;
+    return GP_OK;
+fail:
+    if (Z != C) gp__free(Z);
+    gp__free(C);
+    gp__free(C32);
+    gp__free(buf);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* svd                                                                */
+/* ------------------------------------------------------------------ */
+
+/* sval (k,) gets the singular values, vec (k, d) the right vectors. */
+static gp_status fit_svd(fit_ctx *c, double *sval, double **vec_out) {
+    size_t n = (size_t)c->n, d = (size_t)c->d, m = (size_t)GP_MIN(c->n, c->d);
+    bool f64 = c->X->dtype == GP_DTYPE_F64;
+    size_t esz = f64 ? sizeof(double) : sizeof(float);
+    *vec_out = NULL;
+    /* float64 input keeps float64: the caller chose the precision. */
+    void *A = alloc_n(n * d, esz), *s = alloc_n(m, esz), *Vt = alloc_n(m * d, esz);
+    double *vec = NULL;
+    gp_status st = GP_OK;
+    if (!A || !s || !Vt) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory for the svd solver's %zu x %zu copy",
+                       n, d);
+        goto done;
+    }
+    for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
+        if ((st = cancelled(c->o)) != GP_OK) goto done;
+        int64_t nb = GP_MIN(c->block, c->n - r0);
+        if (f64) center_f64(c, r0, nb, (double *)A + (size_t)r0 * d);
+        else center_f32(c, r0, nb, (float *)A + (size_t)r0 * d);
+        progress(c->o, r0 + nb, c->n, "center");
+    }
+    progress(c->o, 0, 1, "svd");
+    st = f64 ? gp__svd_right_f64(A, c->n, c->d, s, Vt) : gp__svd_right_f32(A, c->n, c->d, s, Vt);
+    if (st != GP_OK) goto done;
+    progress(c->o, 1, 1, "svd");
+    if (!(vec = alloc_n((size_t)c->k * d, sizeof *vec))) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < (size_t)c->k; i++) {
+        sval[i] = f64 ? ((double *)s)[i] : ((float *)s)[i];
+        for (size_t j = 0; j < d; j++)
+            vec[i * d + j] = f64 ? ((double *)Vt)[i * d + j] : ((float *)Vt)[i * d + j];
+    }
+    *vec_out = vec;
+done:
+    gp__free(A);
+    gp__free(s);
+    gp__free(Vt);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* randomized                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Randomized block Krylov PCA (Halko, Martinsson and Tropp 2011, sec. 4.5;
+ * Musco and Musco 2015) on C = Xc^T Xc, with basis blocks of l = k + p
+ * vectors (rows, orthonormal):
+ *     V_0 = orth(Omega);  V_{t+1} = C V_t, t = 0..q-1,
+ *     K = orth([V_0 .. V_q]),
+ * then Rayleigh-Ritz on all of K: the eigenpairs of G = K^T C K = Y^T Y,
+ * Y = Xc K^T, accumulated in float64 from float32 Y blocks. Plain subspace
+ * iteration keeps only V_q; keeping every block makes the Krylov space,
+ * which holds far better polynomial filters of the spectrum, so q passes
+ * here beat scikit-learn's 7 power iterations (2 reads of X each) on the
+ * slowly decaying spectra of real activations; see bench/pca.sh. Each pass
+ * reads a block once for both Y_b = Xc_b V^T and Xc_b^T Y_b, while the
+ * centered block is in cache. Ritz values from Y^T Y err by ~eps s_1 s_i,
+ * not eps s_1^2 as K^T (C K) would: that matters when outlier dimensions
+ * make s_1 huge. Deterministic: Omega comes from a seeded stream, the block
+ * order is fixed, only BLAS-3 calls touch the data (OpenBLAS keeps their
+ * bits whatever its thread count with the kernels this CPU should run), and
+ * orthonormalization and the small eigenproblem avoid LAPACK, whose
+ * threaded level-2 BLAS calls (dgemv, dsymv) are not thread-invariant. */
+static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
+    const gp_pca_opts *o = c->o;
+    size_t d = (size_t)c->d;
+    int64_t mn = GP_MIN(c->n, c->d);
+    int64_t l = GP_MIN(c->k + (int64_t)o->n_oversamples, mn);
+    /* auto depth: 3 Krylov steps already beat scikit-learn's 7 power
+     * iterations on the top-50 ratios of bench/pca.sh (4 are ~40x more
+     * accurate still); 2 when k is a larger share of the spectrum, where
+     * the gaps past k are wider. */
+    int64_t q = o->n_power_iter >= 0 ? o->n_power_iter : (c->k * 10 < mn ? 3 : 2);
+    /* q + 1 blocks, the last one cut short where the basis would exceed
+     * min(n, d) vectors (small problems: the Krylov space is then all). */
+    int64_t nblk = GP_MIN(q + 1, (mn + l - 1) / l);
+    int64_t m = GP_MIN(nblk * l, mn);
+    *vec_out = NULL;
+    if (!gp__fits_lapack_int(c->block * c->d) || !gp__fits_lapack_int(m * c->d) ||
+        !gp__fits_lapack_int(c->block * m))
+        return gp__error(GP_ESHAPE, "pca: %lld features is too many for BLAS",
+                         (long long)c->d);
+    size_t L = (size_t)l, M = (size_t)m, B = (size_t)c->block;
+    double *K = alloc_n(M * d, sizeof *K), *G = alloc_n(M * M, sizeof *G);
+    double *W = alloc_n(M * M, sizeof *W), *w = alloc_n(M, sizeof *w);
+    double *Yd = alloc_n(B * M, sizeof *Yd);
+    float *Kf = alloc_n(M * d, sizeof *Kf), *Zf = alloc_n(L * d, sizeof *Zf);
+    float *buf = alloc_n(B * d, sizeof *buf), *Y = alloc_n(B * M, sizeof *Y);
+    double *vec = NULL;
+    gp_status st = GP_OK;
+    if (!K || !G || !W || !w || !Yd || !Kf || !Zf || !buf || !Y) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory for a %zu x %zu basis", d, M);
+        goto done;
+    }
+    gp__rng rng;
+    gp__rng_stream(&rng, o->seed, 0);
+    for (size_t i = 0; i < L * d; i++) K[i] = gp__rng_normal(&rng);
+    if ((st = gp__orthonormalize_block(K, 0, l, c->d)) != GP_OK) goto done;
+
+    int D = (int)d, Li = (int)l, Mi = (int)m;
+    int64_t passes = nblk, done_rows = 0;
+    for (int64_t pass = 0; pass < passes; pass++) {
+        bool last = pass == passes - 1;
+        /* power pass: apply C to block `pass`; last: Rayleigh-Ritz on all */
+        size_t off = last ? 0 : (size_t)pass * L * d, rows = last ? M : L;
+        int nv = last ? Mi : Li;
+        double *next = K + off + L * d;
+        /* rows of C V_t the basis has room for */
+        size_t take = last ? 0 : (size_t)GP_MIN(l, m - (pass + 1) * l);
+        for (size_t i = 0; i < rows * d; i++) Kf[i] = (float)K[off + i];
+        if (last) memset(G, 0, M * M * sizeof *G);
+        else memset(next, 0, take * d * sizeof *next);
+        for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
+            if ((st = cancelled(o)) != GP_OK) goto done;
+            int nb = (int)GP_MIN(c->block, c->n - r0);
+            center_f32(c, r0, nb, buf);
+            /* Y_b (nb, nv) = Xc_b V^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, nv, D, 1.0f, buf, D, Kf, D,
+                        0.0f, Y, nv);
+            if (last) {
+                for (size_t i = 0; i < (size_t)nb * M; i++) Yd[i] = Y[i];
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Mi, nb, 1.0, Yd, Mi, 1.0, G,
+                            Mi);
+            } else {
+                /* (C_b V)^T (l, d) = Y_b^T Xc_b, summed over blocks in float64 */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Li, D, nb, 1.0f, Y, Li, buf,
+                            D, 0.0f, Zf, D);
+                for (size_t i = 0; i < take * d; i++) next[i] += Zf[i];
+            }
+            done_rows += nb;
+            progress(o, done_rows, passes * c->n, "power iteration");
+        }
+        if (!last && take > 0 &&
+            (st = gp__orthonormalize_block(K, (pass + 1) * l, (int64_t)take, c->d)) != GP_OK)
+            goto done;
+    }
+    /* G is upper-triangular from dsyrk: mirror it for Jacobi. */
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < i; j++) G[i * M + j] = G[j * M + i];
+    if ((st = gp__eigh_jacobi(G, m, w, W)) != GP_OK) goto done;
+    /* Ritz vectors: components = W[:k] Kf, with Kf the basis G was built on */
+    if (!(vec = alloc_n((size_t)c->k * d, sizeof *vec))) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < M * d; i++) K[i] = Kf[i];
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c->k, D, Mi, 1.0, W, Mi, K, D,
+                0.0, vec, D);
+    /* Kf is orthonormal only to float32 rounding: renormalize. */
+    for (size_t i = 0; i < (size_t)c->k; i++) {
+        double ss = 0;
+        for (size_t j = 0; j < d; j++) ss += vec[i * d + j] * vec[i * d + j];
+        double s = ss > 0 ? 1.0 / sqrt(ss) : 0;
+        for (size_t j = 0; j < d; j++) vec[i * d + j] *= s;
+        eigval[i] = w[i];
+    }
+    *vec_out = vec;
+done:
+    gp__free(K);
+    gp__free(G);
+    gp__free(W);
+    gp__free(w);
+    gp__free(Yd);
+    gp__free(Kf);
+    gp__free(Zf);
+    gp__free(buf);
+    gp__free(Y);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fit                                                                */
+/* ------------------------------------------------------------------ */
+
+static gp_status check_X(const gp_matrix *X, const char *fn) {
+    if (!X) return gp__error(GP_EINVAL, "%s: X is NULL", fn);
+    if (X->dtype != GP_DTYPE_F32 && X->dtype != GP_DTYPE_F64)
+        return gp__error(GP_EDTYPE, "%s: X is %s; float32 or float64 needed", fn,
+                         gp_dtype_name(X->dtype));
+    if (X->rows < 0 || X->cols < 1)
+        return gp__error(GP_EINVAL, "%s: X has shape (%lld, %lld); at least one feature "
+                         "needed", fn, (long long)X->rows, (long long)X->cols);
+    if (X->ld < X->cols)
+        return gp__error(GP_ESHAPE, "%s: X's ld %lld < cols %lld", fn, (long long)X->ld,
+                         (long long)X->cols);
+    if (!X->data && X->rows > 0) return gp__error(GP_EINVAL, "%s: X's data is NULL", fn);
+    return GP_OK;
+}
+
+static gp_status check_opts(const gp_pca_opts *o) {
+    if (o->solver < GP_PCA_AUTO || o->solver > GP_PCA_RANDOMIZED)
+        return gp__error(GP_EINVAL, "pca: unknown solver %d", (int)o->solver);
+    if (o->n_components < 0)
+        return gp__error(GP_EINVAL, "pca: n_components %lld < 0", (long long)o->n_components);
+    if (o->n_oversamples < 0)
+        return gp__error(GP_EINVAL, "pca: n_oversamples %d < 0", (int)o->n_oversamples);
+    if (o->n_power_iter < -1 || o->n_power_iter > 1000)
+        return gp__error(GP_EINVAL, "pca: n_power_iter %d: use -1 (auto) or 0..1000",
+                         (int)o->n_power_iter);
+    if (o->block_rows < 0)
+        return gp__error(GP_EINVAL, "pca: block_rows %lld < 0", (long long)o->block_rows);
+    return GP_OK;
+}
+
+/* The auto rule, from bench/pca.sh on a 2-core AVX-512 machine (n=20000,
+ * d=4096, k=50): randomized 1.7 s, cov 4.6 s (the float64 tridiagonal
+ * reduction of a 4096^2 matrix dominates whatever k is), so small k goes to
+ * randomized once the matrix is big enough for the d^3 term to matter. For
+ * the full or a large part of the spectrum, cov costs n d^2 + d^3 and svd
+ * about n d^2 + n^2 d with a larger constant: cov when n >= d, svd when
+ * n < d (where cov would factor a d x d matrix of rank < n). */
+static gp_pca_solver choose_solver(int64_t n, int64_t d, int64_t k) {
+    int64_t mn = GP_MIN(n, d);
+    if (mn >= 500 && k * 10 <= mn) return GP_PCA_RANDOMIZED;
+    return n >= d ? GP_PCA_COV : GP_PCA_SVD;
+}
+
+/* Sign rule of scikit-learn >= 1.5: the largest-|v| entry of each component
+ * (the first one on ties) is positive. */
+static void fix_signs(double *vec, int64_t k, int64_t d) {
+    for (int64_t i = 0; i < k; i++) {
+        double *v = vec + (size_t)i * (size_t)d;
+        int64_t best = 0;
+        for (int64_t j = 1; j < d; j++)
+            if (fabs(v[j]) > fabs(v[best])) best = j;
+        if (v[best] < 0)
+            for (int64_t j = 0; j < d; j++) v[j] = -v[j];
+    }
+}
+
+gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) {
+    gp__clear_error();
+    if (out) *out = NULL;
+    gp_status st = check_X(X, "pca");
+    if (st != GP_OK) return st;
+    if (!out) return gp__error(GP_EINVAL, "pca: out is NULL");
+    gp_pca_opts defaults;
+    gp_pca_opts_init(&defaults);
+    const gp_pca_opts *o = opts ? opts : &defaults;
+    if ((st = check_opts(o)) != GP_OK) return st;
+    int64_t n = X->rows, d = X->cols, mn = GP_MIN(n, d);
+    if (n < 2)
+        return gp__error(GP_EINVAL, "pca: X has %lld row%s; at least 2 samples needed",
+                         (long long)n, n == 1 ? "" : "s");
+    int64_t k = o->n_components ? o->n_components : mn;
+    if (k > mn)
+        return gp__error(GP_EINVAL, "pca: n_components %lld > min(n_samples %lld, "
+                         "n_features %lld)", (long long)k, (long long)n, (long long)d);
+    gp_pca_solver solver = o->solver == GP_PCA_AUTO ? choose_solver(n, d, k) : o->solver;
+
+    fit_ctx c = {.X = X, .o = o, .n = n, .d = d, .k = k};
+    /* Big blocks for ssyrk (its d x d output is rewritten once per block);
+     * cache-sized ones for randomized, whose block is read twice. */
+    c.block = block_rows(&c, solver == GP_PCA_RANDOMIZED ? (size_t)4 << 20 : (size_t)32 << 20);
+    double *vec = NULL, *val = NULL;
+    gp_pca *p = NULL;
+    c.mean = alloc_n((size_t)d, sizeof *c.mean);
+    val = alloc_n((size_t)k, sizeof *val);
+    if (!c.mean || !val) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        goto fail;
+    }
+    if ((st = moments(&c)) != GP_OK) goto fail;
+    switch (solver) {
+    case GP_PCA_COV: st = fit_cov(&c, val, &vec); break;
+    case GP_PCA_SVD: st = fit_svd(&c, val, &vec); break;
+    default: st = fit_randomized(&c, val, &vec); break;
+    }
+    if (st != GP_OK) goto fail;
+
+    size_t nd = (size_t)k * (size_t)d, total;
+    if (!(p = gp__calloc(1, sizeof *p)) ||
+        __builtin_add_overflow(nd, 4 * (size_t)k + (size_t)d, &total) ||
+        !(p->components = alloc_n(total, sizeof(double)))) {
+        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        goto fail;
+    }
+    p->n = n;
+    p->d = d;
+    p->k = k;
+    p->solver = solver;
+    p->whiten = o->whiten != 0;
+    p->total_var = c.total_var;
+    p->ev = p->components + nd;
+    p->ratio = p->ev + k;
+    p->sv = p->ratio + k;
+    p->mean = p->sv + k;
+    memcpy(p->components, vec, nd * sizeof *vec);
+    memcpy(p->mean, c.mean, (size_t)d * sizeof *c.mean);
+    fix_signs(p->components, k, d);
+    for (int64_t i = 0; i < k; i++) {
+        /* svd gives singular values; cov and randomized eigenvalues of
+         * Xc^T Xc, whose rounding can leave a zero one slightly negative. */
+        double lam = solver == GP_PCA_SVD ? val[i] * val[i] : val[i];
+        if (!(lam > 0)) lam = 0;
+        p->sv[i] = solver == GP_PCA_SVD ? val[i] : sqrt(lam);
+        p->ev[i] = lam / (double)(n - 1);
+        p->ratio[i] = p->ev[i] / c.total_var;
+    }
+    gp__free(vec);
+    gp__free(val);
+    gp__free(c.mean);
+    *out = p;
+    return GP_OK;
+fail:
+    if (p) gp__free(p->components);
+    gp__free(p);
+    gp__free(vec);
+    gp__free(val);
+    gp__free(c.mean);
+    return st;
+}
+
+void gp_pca_free(gp_pca *p) {
+    if (!p) return;
+    gp__free(p->components);
+    gp__free(p);
+}
+
+int64_t gp_pca_n_components(const gp_pca *p) { return p ? p->k : 0; }
+int64_t gp_pca_n_features(const gp_pca *p) { return p ? p->d : 0; }
+int64_t gp_pca_n_samples(const gp_pca *p) { return p ? p->n : 0; }
+gp_pca_solver gp_pca_solver_used(const gp_pca *p) { return p ? p->solver : GP_PCA_AUTO; }
+const double *gp_pca_components(const gp_pca *p) { return p ? p->components : NULL; }
+const double *gp_pca_explained_variance(const gp_pca *p) { return p ? p->ev : NULL; }
+const double *gp_pca_explained_variance_ratio(const gp_pca *p) { return p ? p->ratio : NULL; }
+const double *gp_pca_singular_values(const gp_pca *p) { return p ? p->sv : NULL; }
+const double *gp_pca_mean(const gp_pca *p) { return p ? p->mean : NULL; }
+double gp_pca_total_variance(const gp_pca *p) { return p ? p->total_var : 0; }
+
+/* ------------------------------------------------------------------ */
+/* Transform                                                          */
+/* ------------------------------------------------------------------ */
+
+gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int64_t ldo) {
+    gp__clear_error();
+    if (!p) return gp__error(GP_EINVAL, "pca transform: model is NULL");
+    gp_status st = check_X(X, "pca transform");
+    if (st != GP_OK) return st;
+    if (!out && X->rows > 0) return gp__error(GP_EINVAL, "pca transform: out is NULL");
+    if (X->cols != p->d)
+        return gp__error(GP_ESHAPE, "pca transform: X has %lld features, the fit had %lld",
+                         (long long)X->cols, (long long)p->d);
+    if (ldo < p->k)
+        return gp__error(GP_EINVAL, "pca transform: ldo %lld < n_components %lld",
+                         (long long)ldo, (long long)p->k);
+    if (X->rows == 0) return GP_OK;
+    if (!gp__fits_lapack_int(p->d) || !gp__fits_lapack_int(ldo))
+        return gp__error(GP_ESHAPE, "pca transform: too large for BLAS");
+    gp_pca_opts o;
+    gp_pca_opts_init(&o);
+    fit_ctx c = {.X = X, .o = &o, .n = X->rows, .d = p->d, .k = p->k, .mean = p->mean};
+    c.block = block_rows(&c, (size_t)4 << 20);
+    size_t d = (size_t)p->d, k = (size_t)p->k;
+    float *Cf = alloc_n(k * d, sizeof *Cf), *buf = alloc_n((size_t)c.block * d, sizeof *buf);
+    if (!Cf || !buf) {
+        st = gp__error(GP_ENOMEM, "pca transform: out of memory");
+        goto done;
+    }
+    /* Whitening folds into the components: (x - mean) . (v / sqrt(ev)). A
+     * zero-variance component projects everything to 0, never NaN. */
+    for (size_t i = 0; i < k; i++) {
+        double s = 1;
+        if (p->whiten) s = p->ev[i] > 0 ? 1.0 / sqrt(p->ev[i]) : 0;
+        for (size_t j = 0; j < d; j++) Cf[i * d + j] = (float)(p->components[i * d + j] * s);
+    }
+    for (int64_t r0 = 0; r0 < c.n; r0 += c.block) {
+        int nb = (int)GP_MIN(c.block, c.n - r0);
+        center_f32(&c, r0, nb, buf);
+        float *o_b = out + (size_t)r0 * (size_t)ldo;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int)k, (int)d, 1.0f, buf,
+                    (int)d, Cf, (int)d, 0.0f, o_b, (int)ldo);
+        /* A NaN/Inf in X shows in its output row; only then look for it. */
+        for (size_t i = 0; i < (size_t)nb; i++)
+            for (size_t j = 0; j < k; j++)
+                if (!isfinite(o_b[i * (size_t)ldo + j])) {
+                    st = gp_matrix_check_finite(X, "pca transform: X", NULL, NULL);
+                    if (st == GP_OK)
+                        st = gp__error(GP_EINVAL, "pca transform: row %lld projects to a "
+                                       "non-finite value (values too large for float32)",
+                                       (long long)(r0 + (int64_t)i));
+                    goto done;
+                }
+    }
+done:
+    gp__free(Cf);
+    gp__free(buf);
+    return st;
+}
