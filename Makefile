@@ -26,7 +26,8 @@ WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Werror
 BASEFLAGS = $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $(BLAS_CFLAGS) $(CJSON_CFLAGS)
 LIBFLAGS  = $(BASEFLAGS) -DGP_BUILD -fPIC -fvisibility=hidden
-LDLIBS    = $(BLAS_LIBS) $(CJSON_LIBS) -lm -lpthread
+LBFGS_LIBS    ?= -llbfgs
+LDLIBS    = $(BLAS_LIBS) $(CJSON_LIBS) $(LBFGS_LIBS) -lm -lpthread
 
 LIB_SRC = $(sort $(wildcard src/*.c probes/*.c plots/*.c))
 LIB_SRC := $(filter-out src/cli/%,$(LIB_SRC))
@@ -117,7 +118,7 @@ demo: deps
 	@sh scripts/demo.sh
 
 geoprobe.pc: Makefile
-	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: geoprobe\nDescription: linear probing and representation geometry of neural-network activations\nVersion: %s\nRequires.private: openblas libcjson\nLibs: -L$${libdir} -lgeoprobe\nLibs.private: -llapacke -lm -lpthread\nCflags: -I$${includedir}\n' \
+	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: geoprobe\nDescription: linear probing and representation geometry of neural-network activations\nVersion: %s\nRequires.private: openblas libcjson\nLibs: -L$${libdir} -lgeoprobe\nLibs.private: -llapacke -llbfgs -lm -lpthread\nCflags: -I$${includedir}\n' \
 	    '$(PREFIX)' '$(VERSION)' > $@
 
 install: all geoprobe.pc
