@@ -568,7 +568,8 @@ typedef struct gp_metrics {
     double  accuracy;
     double  balanced_accuracy;   /* mean per-class recall                   */
     double  auroc;               /* binary: ROC AUC of P(class 1), ties
-                                    counted half; k > 2: one-vs-rest macro  */
+                                    counted half; k > 2: one-vs-rest macro
+                                    average over the classes present in y  */
     double  log_loss;            /* mean -log p(true class), p clipped to
                                     [1e-15, 1 - 1e-15] like scikit-learn    */
     double  ece;                 /* expected calibration error of the top
@@ -582,7 +583,9 @@ GP_API gp_status gp_metrics_compute(const int32_t *y, const double *proba, int64
                                     int32_t k, gp_metrics *out, int64_t *confusion);
 
 /* 95% percentile bootstrap intervals of accuracy and AUROC: n_boot
- * resamples of the rows, seeded. ci arrays hold (low, high). */
+ * resamples of the rows, seeded (resample b draws from its own stream).
+ * Resamples holding one class are skipped for AUROC. ci arrays hold
+ * (low, high). Probabilities must lie in [0, 1]. */
 GP_API gp_status gp_metrics_bootstrap(const int32_t *y, const double *proba, int64_t n,
                                       int32_t k, int32_t n_boot, uint64_t seed,
                                       double accuracy_ci[2], double auroc_ci[2]);

@@ -118,9 +118,12 @@ gp_status gp_control_labels(const int32_t *y, const int32_t *type_ids, int64_t n
     if (s != GP_OK) return s;
     if (!out) return gp__error(GP_EINVAL, "%s: out is NULL", fn);
     if (n == 0) return GP_OK;
-    double *cum = gp__calloc((size_t)k, sizeof *cum);
+    /* Integer cumulative counts and an integer draw in [0, n): summing 1/n
+     * in floating point could leave the total just under 1, and a draw above
+     * it would pick the last class even when that class never occurs. */
+    int64_t *cum = gp__calloc((size_t)k, sizeof *cum);
     if (!cum) return gp__error(GP_ENOMEM, "%s: out of memory", fn);
-    for (int64_t i = 0; i < n; i++) cum[y[i]] += 1.0 / (double)n;
+    for (int64_t i = 0; i < n; i++) cum[y[i]]++;
     for (int32_t c = 1; c < k; c++) cum[c] += cum[c - 1];
     /* One draw per type from the type's own stream: every row of a type gets
      * the same label, whatever the row order. */
@@ -132,9 +135,9 @@ gp_status gp_control_labels(const int32_t *y, const int32_t *type_ids, int64_t n
         }
         gp__rng r;
         gp__rng_stream(&r, seed ^ 0x636f6e74726f6cULL, (uint64_t)type);
-        double u = gp__rng_uniform(&r);
+        int64_t u = (int64_t)gp__rng_below(&r, (uint64_t)n);
         int32_t c = 0;
-        while (c < k - 1 && u >= cum[c]) c++;
+        while (u >= cum[c]) c++;   /* ends by cum[k - 1] = n > u */
         out[i] = c;
     }
     gp__free(cum);
