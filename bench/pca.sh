@@ -37,6 +37,19 @@ cc -O2 -std=c11 -Iinclude $(pkg-config --cflags openblas 2>/dev/null) -o "$OUT/p
 have_time=0
 [ -x /usr/bin/time ] && have_time=1
 
+# wait_idle: the machine is shared; before each timed run wait (at most
+# ~5 min) for a second in which the CPUs are >= 90% idle, so that another
+# user's job does not land in one side's timings only.
+wait_idle() {
+    t=0
+    while [ $t -lt 300 ]; do
+        idle=$(vmstat 1 2 | tail -1 | awk '{print $15}')
+        [ "$idle" -ge 90 ] && return 0
+        t=$((t + 2))
+    done
+    echo "warning: the machine stayed busy; timings are contended" >&2
+}
+
 # run NAME CMD...: REPS runs; prints "median_seconds max_rss_mb last_line"
 run() {
     name=$1; shift
@@ -44,6 +57,7 @@ run() {
     rss=0
     i=0
     while [ $i -lt $REPS ]; do
+        wait_idle
         if [ $have_time = 1 ]; then
             /usr/bin/time -v "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"
             r=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$name.err")

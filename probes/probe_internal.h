@@ -20,7 +20,8 @@ struct gp_probe {
     double          C;             /* logistic: the C used; else 0 */
     int32_t         n_iter;
     int32_t         converged;     /* 1 unless an iterative solver hit max_iter */
-    char           *metadata_json; /* loaded probes: their __metadata__; else NULL */
+    void           *meta;          /* loaded probes: their __metadata__ (a cJSON
+                                      object); NULL for fitted ones */
 };
 
 /* Family fits. On entry X (n, d) is float32 or float64 with finite values,
@@ -38,5 +39,33 @@ gp_status gp__lda_fit(const gp_matrix *X, const int32_t *y, int32_t k,
                       const gp_probe_opts *o, struct gp_probe *p);
 gp_status gp__ridge_fit(const gp_matrix *X, const double *target,
                         const gp_probe_opts *o, struct gp_probe *p);
+
+/* Shared by the covariance-based probes (massmean.c, lda.c, ridge.c), defined
+ * in scatter.c. Output buffers are the caller's; fn prefixes error messages,
+ * set through gp__error; after an error the outputs hold garbage. */
+
+/* U (nrhs, m) = A V exactly in float64 (rows are right-hand sides); GP_OK or an error. */
+typedef gp_status (*gp__apply_fn)(void *ctx, const double *V, int64_t nrhs, double *U);
+
+/* gp__malloc(count * size), freed by the caller; NULL (no error set) on overflow or size 0. */
+void *gp__alloc_n(size_t count, size_t size);
+/* Elements [c0, c0 + len) of row i of X (float32 or float64) into dst as float64; cannot fail. */
+void gp__row_f64(const gp_matrix *X, size_t i, size_t c0, size_t len, double *dst);
+/* Class means mu (k, d), counts cnt (k), *big = max |x| (y NULL: one class); GP_ENOMEM. */
+gp_status gp__class_means(const gp_matrix *X, const int32_t *y, int32_t k, const char *fn,
+                          double *mu, int64_t *cnt, double *big);
+/* Scatter S (d, d) of class `only` (< 0: all), r4 optional; GP_ESHAPE/ENOMEM/ECANCELLED. */
+gp_status gp__scatter(const gp_matrix *X, const int32_t *y, int32_t only, const double *mu,
+                      const double *inv_sd, double big, const gp_probe_opts *o, const char *fn,
+                      double *S, double *r4);
+/* U (nrhs, d) = (weighted scatter + diag) V in float64, never formed; GP_ENOMEM. */
+gp_status gp__scatter_apply(const gp_matrix *X, const int32_t *y, const double *mu,
+                            const double *coef, const double *diag, const double *V,
+                            int64_t nrhs, double *U, const char *fn);
+/* sklearn's Ledoit-Wolf shrinkage in [0, 1] from emp (d, d) and r4; pure, 0 if degenerate. */
+double gp__ledoit_wolf(const double *emp, const double *inv_sd, int64_t d, double n, double r4);
+/* B := A^-1 B (A SPD, destroyed), refined by apply; not SPD: *singular, GP_OK; else error. */
+gp_status gp__spd_solve(double *A, int64_t m, double *B, int64_t nrhs, gp__apply_fn apply,
+                        void *ctx, const char *fn, bool *singular);
 
 #endif

@@ -24,4 +24,14 @@ echo "== how the layers relate: linear CKA between every pair (layer 0 is consta
 $G similarity $D/plain_layer0.npy $D/plain_layer1.npy $D/plain_layer2.npy \
     $D/plain_layer3.npy $D/plain_layer4.npy $D/plain_layer5.npy --json "$OUT/cka_layers.json"
 echo
+echo "== is truth linearly readable at layer 3? logistic vs mass-mean (they disagree on real data)"
+$G probe $D/plain_layer3.npy --labels $D/labels.npy --standardize --folds 5 --control \
+    --save "$OUT/probe_logistic_layer3.safetensors" --json "$OUT/probe_logistic_layer3.json"
+$G probe $D/plain_layer3.npy --labels $D/labels.npy --method massmean --folds 5 \
+    --json "$OUT/probe_massmean_layer3.json"
+echo
+echo "== the saved probe applied to layer 4 (does the direction transfer?)"
+$G apply "$OUT/probe_logistic_layer3.safetensors" $D/plain_layer4.npy --labels $D/labels.npy \
+    --json "$OUT/apply_layer3_probe_to_layer4.json"
+echo
 echo "reports written to $OUT/"

@@ -27,11 +27,23 @@ bool gp__fits_lapack_int(int64_t a);
 gp_status gp__eigh_top(double *A, int64_t n, int64_t k, double *w, double *Z);
 
 /* All eigenpairs of a small symmetric n x n matrix A (row-major, full
- * storage, destroyed) by cyclic Jacobi rotations: no BLAS, so the bits do
- * not depend on OpenBLAS's thread count, as LAPACK's tridiagonal reduction's
- * (threaded dsymv) do. O(n^3) per sweep: for n up to a few hundred.
+ * storage, destroyed): Householder tridiagonalization in plain loops, then
+ * LAPACK's dsteqr, which calls no threaded BLAS, so the bits do not depend
+ * on OpenBLAS's thread count as LAPACK's dsytrd's (threaded dsymv) do.
+ * O(n^3): for n up to a few hundred.
  * w (n) descending; Z (n, n) row-major, eigenvectors as rows. */
-gp_status gp__eigh_jacobi(double *A, int64_t n, double *w, double *Z);
+gp_status gp__eigh_small(double *A, int64_t n, double *w, double *Z);
+
+/* As gp__eigh_top, in mixed precision, for large n: float32 tridiagonal
+ * reduction, divide and conquer and back-transform (ssytrd, sstedc, blocked
+ * slarfb), then float64 eigenvalues: float64 Rayleigh-Ritz against A on the
+ * span of the top min(k, 64) vectors, dsterf on the tridiagonal for the
+ * rest. A is read, not destroyed, until Z (which may be A) is written.
+ * Past the top 64, vectors are orthonormal to ~1e-6 and accurate to
+ * ~eps32 |A| / gap, eigenvalues to a few eps32 |A| (absolute); the top 64
+ * to ~(eps32 |A| / lambda_i)^2 relative. For callers that can take that
+ * (PCA on a float32 covariance); LDA keeps gp__eigh_top. */
+gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double *Z);
 
 /* Thin SVD of a row-major A (rows, cols, ld = cols) for its singular values
  * and right singular vectors; A is destroyed. m = min(rows, cols).

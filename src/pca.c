@@ -108,7 +108,20 @@ static gp_status moments(fit_ctx *c) {
     for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
         if ((st = cancelled(c->o)) != GP_OK) goto done;
         int64_t r1 = GP_MIN(r0 + c->block, c->n);
-        for (int64_t i = r0; i < r1; i++) {
+        int64_t i = r0;
+        /* float32: four rows per sweep over s1/s2, a quarter of their load
+         * and store traffic (this pass was ~8% of a randomized fit) */
+        for (; !f64 && i + 4 <= r1; i += 4) {
+            const float *x0r = (const float *)row_ptr(X, i), *x1r = (const float *)row_ptr(X, i + 1);
+            const float *x2r = (const float *)row_ptr(X, i + 2), *x3r = (const float *)row_ptr(X, i + 3);
+            for (size_t j = 0; j < d; j++) {
+                double v0 = (double)x0r[j] - x0[j], v1 = (double)x1r[j] - x0[j];
+                double v2 = (double)x2r[j] - x0[j], v3 = (double)x3r[j] - x0[j];
+                s1[j] += (v0 + v1) + (v2 + v3);
+                s2[j] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3);
+            }
+        }
+        for (; i < r1; i++) {
             if (f64) {
                 const double *x = (const double *)row_ptr(X, i);
                 for (size_t j = 0; j < d; j++) {
@@ -238,7 +251,16 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
         st = gp__error(GP_ENOMEM, "pca: out of memory");
         goto fail;
     }
-    if ((st = gp__eigh_top(C, c->d, c->k, eigval, Z)) != GP_OK) goto fail;
+    /* From d = 512 on, the mixed-precision eigensolver: on bench/pca.sh's
+     * 4096 x 4096 covariance it takes 3.0 s against 6.4 s for dsyevd (whose
+     * float64 tridiagonal reduction alone, memory-bound dsymv, is 2.7-3 s),
+     * with the top-50 ratios within 3.4e-8 and all 4096 within 3.5e-5
+     * (relative) of an exact float64 reference; the float32 covariance
+     * already carries ~eps32 errors. Below 512, float64 LAPACK costs
+     * little. */
+    st = c->d >= 512 ? gp__eigh_top_mixed(C, c->d, c->k, eigval, Z)
+                     : gp__eigh_top(C, c->d, c->k, eigval, Z);
+    if (st != GP_OK) goto fail;
     progress(c->o, 1, 1, "eigensolver");
     if (Z != C) gp__free(C);
     *vec_out = Z;
@@ -319,8 +341,9 @@ done:
  * make s_1 huge. Deterministic: Omega comes from a seeded stream, the block
  * order is fixed, only BLAS-3 calls touch the data (OpenBLAS keeps their
  * bits whatever its thread count with the kernels this CPU should run), and
- * orthonormalization and the small eigenproblem avoid LAPACK, whose
- * threaded level-2 BLAS calls (dgemv, dsymv) are not thread-invariant. */
+ * orthonormalization and the small eigenproblem (gp__eigh_small: a
+ * hand-written reduction, then dsteqr) avoid threaded level-2 BLAS (dgemv,
+ * dsymv), which is not thread-invariant. */
 static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
     const gp_pca_opts *o = c->o;
     size_t d = (size_t)c->d;
@@ -337,7 +360,7 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
     int64_t m = GP_MIN(nblk * l, mn);
     *vec_out = NULL;
     if (!gp__fits_lapack_int(c->block * c->d) || !gp__fits_lapack_int(m * c->d) ||
-        !gp__fits_lapack_int(c->block * m))
+        !gp__fits_lapack_int(c->block * m) || !gp__fits_lapack_int(c->X->ld))
         return gp__error(GP_ESHAPE, "pca: %lld features is too many for BLAS",
                          (long long)c->d);
     size_t L = (size_t)l, M = (size_t)m, B = (size_t)c->block;
@@ -346,9 +369,12 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
     double *Yd = alloc_n(B * M, sizeof *Yd);
     float *Kf = alloc_n(M * d, sizeof *Kf), *Zf = alloc_n(L * d, sizeof *Zf);
     float *buf = alloc_n(B * d, sizeof *buf), *Y = alloc_n(B * M, sizeof *Y);
+    float *vmean = alloc_n(L, sizeof *vmean);
+    double *ysum = alloc_n(L, sizeof *ysum);
+    bool f64 = c->X->dtype == GP_DTYPE_F64;
     double *vec = NULL;
     gp_status st = GP_OK;
-    if (!K || !G || !W || !w || !Yd || !Kf || !Zf || !buf || !Y) {
+    if (!K || !G || !W || !w || !Yd || !Kf || !Zf || !buf || !Y || !vmean || !ysum) {
         st = gp__error(GP_ENOMEM, "pca: out of memory for a %zu x %zu basis", d, M);
         goto done;
     }
@@ -370,34 +396,67 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
         for (size_t i = 0; i < rows * d; i++) Kf[i] = (float)K[off + i];
         if (last) memset(G, 0, M * M * sizeof *G);
         else memset(next, 0, take * d * sizeof *next);
+        /* Power passes on float32 X skip the centered copy: Xc V^T =
+         * X V^T - 1 (V mean)^T and, as Xc^T 1 = 0, Xc^T Xc V^T =
+         * X^T Y - mean (1^T Y) with Y the centered products. The sgemms
+         * read the mapped rows in place; the single-threaded centering
+         * (the second BLAS thread spinning meanwhile) was ~20% of the
+         * fit's CPU samples under perf. The rounding this adds, eps32 |mean . v| per product, only
+         * tilts the Krylov basis; the Rayleigh-Ritz pass below stays
+         * exactly centered, so the Ritz values keep their accuracy. */
+        bool raw = !last && !f64;
+        if (raw) {
+            for (size_t j = 0; j < L; j++) {
+                double a = 0;
+                for (size_t i = 0; i < d; i++) a += (double)Kf[j * d + i] * c->mean[i];
+                vmean[j] = (float)a;
+                ysum[j] = 0;
+            }
+        }
         for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
             if ((st = cancelled(o)) != GP_OK) goto done;
             int nb = (int)GP_MIN(c->block, c->n - r0);
-            center_f32(c, r0, nb, buf);
+            const float *xb = buf;
+            int ldx = D;
+            if (raw) {
+                xb = (const float *)row_ptr(c->X, r0);
+                ldx = (int)c->X->ld;
+            } else {
+                center_f32(c, r0, nb, buf);
+            }
             /* Y_b (nb, nv) = Xc_b V^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, nv, D, 1.0f, buf, D, Kf, D,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, nv, D, 1.0f, xb, ldx, Kf, D,
                         0.0f, Y, nv);
             if (last) {
                 for (size_t i = 0; i < (size_t)nb * M; i++) Yd[i] = Y[i];
                 cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Mi, nb, 1.0, Yd, Mi, 1.0, G,
                             Mi);
             } else {
+                if (raw)
+                    for (size_t i = 0; i < (size_t)nb; i++)
+                        for (size_t j = 0; j < L; j++) {
+                            Y[i * L + j] -= vmean[j];
+                            ysum[j] += Y[i * L + j];
+                        }
                 /* (C_b V)^T (l, d) = Y_b^T Xc_b, summed over blocks in float64 */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Li, D, nb, 1.0f, Y, Li, buf,
-                            D, 0.0f, Zf, D);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Li, D, nb, 1.0f, Y, Li, xb,
+                            ldx, 0.0f, Zf, D);
                 for (size_t i = 0; i < take * d; i++) next[i] += Zf[i];
             }
             done_rows += nb;
             progress(o, done_rows, passes * c->n, "power iteration");
         }
+        if (raw)
+            for (size_t j = 0; j < take; j++)
+                for (size_t i = 0; i < d; i++) next[j * d + i] -= ysum[j] * c->mean[i];
         if (!last && take > 0 &&
             (st = gp__orthonormalize_block(K, (pass + 1) * l, (int64_t)take, c->d)) != GP_OK)
             goto done;
     }
-    /* G is upper-triangular from dsyrk: mirror it for Jacobi. */
+    /* G is upper-triangular from dsyrk: mirror it. */
     for (size_t i = 0; i < M; i++)
         for (size_t j = 0; j < i; j++) G[i * M + j] = G[j * M + i];
-    if ((st = gp__eigh_jacobi(G, m, w, W)) != GP_OK) goto done;
+    if ((st = gp__eigh_small(G, m, w, W)) != GP_OK) goto done;
     /* Ritz vectors: components = W[:k] Kf, with Kf the basis G was built on */
     if (!(vec = alloc_n((size_t)c->k * d, sizeof *vec))) {
         st = gp__error(GP_ENOMEM, "pca: out of memory");
@@ -425,6 +484,8 @@ done:
     gp__free(Zf);
     gp__free(buf);
     gp__free(Y);
+    gp__free(vmean);
+    gp__free(ysum);
     return st;
 }
 
@@ -463,9 +524,10 @@ static gp_status check_opts(const gp_pca_opts *o) {
 }
 
 /* The auto rule, from bench/pca.sh on a 2-core AVX-512 machine (n=20000,
- * d=4096, k=50): randomized 1.7 s, cov 4.6 s (the float64 tridiagonal
- * reduction of a 4096^2 matrix dominates whatever k is), so small k goes to
- * randomized once the matrix is big enough for the d^3 term to matter. For
+ * d=4096, k=50): randomized ~1.1 s, cov ~3.5 s (the tridiagonal reduction
+ * of the 4096^2 covariance, ~1.5 s even in float32, costs the same whatever
+ * k is), so small k goes to randomized once the matrix is big enough for
+ * the d^3 term to matter. For
  * the full or a large part of the spectrum, cov costs n d^2 + d^3 and svd
  * about n d^2 + n^2 d with a larger constant: cov when n >= d, svd when
  * n < d (where cov would factor a d x d matrix of rank < n). */

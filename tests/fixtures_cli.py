@@ -119,3 +119,26 @@ np.save(path("dir_a.npy"), rng.standard_normal(40).astype(np.float32))
 np.save(path("dir_b.npy"), rng.standard_normal(40).astype(np.float32))
 np.save(path("dirs.npy"), rng.standard_normal((3, 40)).astype(np.float32))
 np.save(path("dir_short.npy"), rng.standard_normal(39).astype(np.float32))
+
+# Probes: binary and 3-class data with a planted direction, anisotropic
+# scales and offsets; labels for the failure cases.
+n, d = 500, 20
+Xp = rng.standard_normal((n, d)) * np.linspace(0.5, 3.0, d) + 4.0
+w_true = rng.standard_normal(d)
+logit = (Xp - Xp.mean(0)) @ w_true / 3
+yb = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int32)
+np.save(path("probe_X.npy"), Xp.astype(np.float32))
+np.save(path("probe_y.npy"), yb)
+with open(path("probe_y_words.txt"), "w") as f:
+    f.write("\n".join("yes" if v else "no" for v in yb) + "\n")
+with open(path("probe_y_other.txt"), "w") as f:
+    f.write("\n".join("true" if v else "false" for v in yb) + "\n")
+y3 = np.digitize(logit, np.quantile(logit, [1 / 3, 2 / 3])).astype(np.int32)
+np.save(path("probe_y3.npy"), y3)
+np.save(path("probe_target.npy"), (logit + 0.3 * rng.standard_normal(n)).astype(np.float64))
+np.save(path("probe_one_class.npy"), np.zeros(n, dtype=np.int32))
+y1 = yb.copy()
+y1[:] = 0
+y1[:250] = 1
+y1[7] = 2
+np.save(path("probe_single.npy"), y1)

@@ -62,9 +62,26 @@ bool cli_parse_threads(const char *cmd, const char *usage, const char *arg, int 
 /* A JSON array of n doubles. */
 cJSON *cli_json_doubles(const double *v, int64_t n);
 
+/* Copy rows[0..m) of X into a new contiguous matrix (free out->data). */
+bool cli_rows_copy(const gp_matrix *X, const int64_t *rows, int64_t m, gp_matrix *out);
+/* Metrics objects for reports (accuracy, auroc, log_loss, ..., CIs). */
+cJSON *cli_json_metrics(const gp_metrics *m, const int64_t *confusion, int32_t k,
+                        const double *acc_ci, const double *auroc_ci);
+cJSON *cli_json_regression(const gp_regression_metrics *m);
+/* Score a classifier on (X, y): metrics into *met and a JSON object (with
+ * bootstrap CIs when n_boot > 0); proba_out (n, k) may be NULL. */
+int cli_score_classes(const char *cmd, const gp_probe *p, const gp_matrix *X, const int32_t *y,
+                      int32_t n_boot, uint64_t seed, double *proba_out, cJSON **json,
+                      gp_metrics *met);
+/* Score a regression probe on (X, target); pred_out (n,) may be NULL. */
+int cli_score_values(const char *cmd, const gp_probe *p, const gp_matrix *X, const double *target,
+                     double *pred_out, cJSON **json, gp_regression_metrics *met);
+
 /* Subcommands. */
 int cmd_info(int argc, char **argv);
 int cmd_pca(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const struct {
 } commands[] = {
     {"info", cmd_info, "shape, dtype, tensors, NaN/Inf count, norms, outlier dims"},
     {"pca", cmd_pca, "principal components, explained variance, class structure"},
+    {"probe", cmd_probe, "train and evaluate a linear probe (logistic, mass-mean, LDA, ridge)"},
+    {"apply", cmd_apply, "score new activations with a saved probe"},
     {"similarity", cmd_similarity, "linear CKA between layers, cosine between directions"},
 };
 

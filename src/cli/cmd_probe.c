@@ -1,0 +1,541 @@
+/* cmd_probe.c — `geoprobe probe SPEC --labels Y`: train a linear probe and
+ * evaluate it honestly: a stratified held-out split or k-fold
+ * cross-validation, bootstrap intervals, and optionally a control task. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *USAGE =
+    "geoprobe probe SPEC --labels Y [--method logistic|massmean|massmean-iid|lda|ridge]\n"
+    "                    [--C 1.0|auto] [--test-frac 0.2 | --folds K] [--seed S] [--save P.safetensors]";
+
+static void help(void) {
+    printf("usage: %s\n\n"
+           "Train a linear probe on activations (n x d) to read labels, and evaluate it\n"
+           "on rows it did not see.\n\n"
+           "methods:\n"
+           "  logistic       L2 logistic regression, scikit-learn's C (default); binary or\n"
+           "                 softmax for k classes; Newton or L-BFGS\n"
+           "  massmean       difference of class means (Marks & Tegmark 2023), binary\n"
+           "  massmean-iid   covariance-corrected mass-mean: Sigma_w^-1 (mu1 - mu0)\n"
+           "  lda            linear discriminant analysis, k classes, shrinkage\n"
+           "  ridge          ridge regression on a numeric target (R^2, Pearson r)\n\n"
+           "options:\n"
+           "  --labels Y         y.npy, y.txt, y.csv:COLUMN or y.json, one per row (required)\n"
+           "  --method M         (default logistic)\n"
+           "  --C C|auto         logistic inverse regularization (default 1.0); auto picks C\n"
+           "                     by 5-fold cross-validation over logspace(-4, 4, 10) on the\n"
+           "                     training rows\n"
+           "  --alpha A          ridge penalty (default 1.0)\n"
+           "  --shrinkage S|auto lda / massmean-iid covariance shrinkage in [0,1] (default auto:\n"
+           "                     Ledoit-Wolf)\n"
+           "  --balanced         logistic: class weights n / (k n_c)\n"
+           "  --standardize      fit on z-scored features (weights are mapped back: apply\n"
+           "                     takes raw activations)\n"
+           "  --solver S         logistic: auto, newton, lbfgs (default auto)\n"
+           "  --max-iter N       solver iterations (default: solver's own)\n"
+           "  --test-frac F      held-out fraction, stratified (default 0.2); 0 trains on\n"
+           "                     every row (for `geoprobe apply` on a separate test file)\n"
+           "  --folds K          stratified K-fold cross-validation instead of one split;\n"
+           "                     test metrics pool the out-of-fold predictions\n"
+           "  --seed S           split, fold and bootstrap seed (default 0)\n"
+           "  --bootstrap N      resamples for the 95%% intervals (default 1000; 0 = none)\n"
+           "  --control          control task (Hewitt & Liang 2019): the same probe on labels\n"
+           "                     drawn at random per input type; reports selectivity\n"
+           "  --control-types T  the input type of each row (a label file: word, token...);\n"
+           "                     default: every row its own type\n"
+           "  --save P           save the probe (.safetensors: weight, bias, metadata)\n"
+           "  -j, --threads N    BLAS threads (default: all cores)\n"
+           "  --json FILE        JSON report (- for stdout)\n"
+           "  -q, --quiet        no summary on stdout\n"
+           "  -h, --help         this help\n\n"
+           "Example:\n"
+           "  geoprobe probe datasets/larger_than/plain_layer3.npy \\\n"
+           "      --labels datasets/larger_than/labels.npy --folds 5 --save probe_l3.safetensors\n",
+           USAGE);
+}
+
+typedef struct probe_args {
+    const char *spec, *labels, *save, *json, *control_types;
+    double test_frac;
+    int32_t folds, n_boot, control, quiet;
+    uint64_t seed;
+    gp_probe_opts o;
+} probe_args;
+
+/* What one evaluation (real labels or control labels) produces. */
+typedef struct eval_result {
+    cJSON *train, *test, *cv;   /* owned until added to the report */
+    double test_accuracy;
+    gp_probe *probe;            /* the probe to save and report */
+} eval_result;
+
+static int fit(const char *cmd, const gp_matrix *X, const int32_t *y, int32_t k, const double *target,
+               const gp_probe_opts *o, gp_probe **p) {
+    gp_status s = target ? gp_probe_fit_regression(X, target, o, p) : gp_probe_fit(X, y, k, o, p);
+    return s == GP_OK ? CLI_OK : cli_fail_gp(cmd);
+}
+
+/* Gather the labels/targets of the selected rows. */
+static void take(const int32_t *y, const double *t, const int64_t *rows, int64_t m, int32_t *ys, double *ts) {
+    for (int64_t i = 0; i < m; i++) {
+        if (y) ys[i] = y[rows[i]];
+        if (t) ts[i] = t[rows[i]];
+    }
+}
+
+/* Score probe p on the rows listed; JSON into *out. */
+static int score_rows(const probe_args *a, const gp_probe *p, const gp_matrix *X, const int32_t *y,
+                      const double *t, const int64_t *rows, int64_t m, int32_t n_boot, cJSON **out,
+                      double *acc) {
+    gp_matrix S;
+    int32_t *ys = malloc((size_t)(m ? m : 1) * sizeof *ys);
+    double *ts = malloc((size_t)(m ? m : 1) * sizeof *ts);
+    if (!ys || !ts || !cli_rows_copy(X, rows, m, &S)) {
+        free(ys); free(ts);
+        return cli_fail("probe", "out of memory");
+    }
+    take(y, t, rows, m, ys, ts);
+    int rc;
+    if (t) {
+        gp_regression_metrics rm;
+        rc = cli_score_values("probe", p, &S, ts, NULL, out, &rm);
+        if (acc) *acc = rm.r2;
+    } else {
+        gp_metrics mm;
+        rc = cli_score_classes("probe", p, &S, ys, n_boot, a->seed, NULL, out, &mm);
+        if (acc) *acc = mm.accuracy;
+    }
+    free(S.data); free(ys); free(ts);
+    return rc;
+}
+
+/* Train on `train` rows, with their labels gathered. */
+static int fit_rows(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k, const double *t,
+                    const int64_t *rows, int64_t m, gp_probe **p) {
+    gp_matrix S;
+    int32_t *ys = malloc((size_t)(m ? m : 1) * sizeof *ys);
+    double *ts = malloc((size_t)(m ? m : 1) * sizeof *ts);
+    if (!ys || !ts || !cli_rows_copy(X, rows, m, &S)) {
+        free(ys); free(ts);
+        return cli_fail("probe", "out of memory");
+    }
+    take(y, t, rows, m, ys, ts);
+    int rc = fit("probe", &S, t ? NULL : ys, k, t ? ts : NULL, &a->o, p);
+    free(S.data); free(ys); free(ts);
+    return rc;
+}
+
+/* One split (or every row when test_frac is 0): fit on train, score both. */
+static int eval_holdout(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k,
+                        const double *t, eval_result *r) {
+    int64_t n = X->rows;
+    uint8_t *is_test = calloc((size_t)n, 1);
+    int64_t *tr = malloc((size_t)n * sizeof *tr), *te = malloc((size_t)n * sizeof *te);
+    int32_t *strata = calloc((size_t)n, sizeof *strata);
+    if (!is_test || !tr || !te || !strata) {
+        free(is_test); free(tr); free(te); free(strata);
+        return cli_fail("probe", "out of memory");
+    }
+    /* Regression splits are plain random: one stratum. */
+    gp_status s = gp_split_train_test(t ? strata : y, n, t ? 1 : k, a->test_frac, a->seed, is_test);
+    int rc = s == GP_OK ? CLI_OK : cli_fail_gp("probe");
+    int64_t ntr = 0, nte = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (is_test[i]) te[nte++] = i;
+        else tr[ntr++] = i;
+    }
+    if (rc == CLI_OK) rc = fit_rows(a, X, y, k, t, tr, ntr, &r->probe);
+    if (rc == CLI_OK) rc = score_rows(a, r->probe, X, y, t, tr, ntr, 0, &r->train, NULL);
+    if (rc == CLI_OK && nte > 0) rc = score_rows(a, r->probe, X, y, t, te, nte, a->n_boot, &r->test, &r->test_accuracy);
+    if (rc == CLI_OK && nte == 0) {
+        r->test = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r->test, "n", 0);
+    }
+    free(is_test); free(tr); free(te); free(strata);
+    return rc;
+}
+
+/* K-fold: out-of-fold predictions pooled for the test metrics; the probe
+ * reported and saved is refit on every row. */
+static int eval_kfold(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k,
+                      const double *t, eval_result *r) {
+    int64_t n = X->rows;
+    int32_t *fold = malloc((size_t)n * sizeof *fold), *strata = calloc((size_t)n, sizeof *strata);
+    int64_t *tr = malloc((size_t)n * sizeof *tr), *te = malloc((size_t)n * sizeof *te);
+    int32_t nk = t ? 1 : k;
+    double *oof = malloc((size_t)n * (size_t)(t ? 1 : k) * sizeof *oof);
+    double *fold_score = calloc((size_t)a->folds, sizeof *fold_score), train_sum = 0;
+    int rc = (fold && strata && tr && te && oof && fold_score) ? CLI_OK : cli_fail("probe", "out of memory");
+    if (rc == CLI_OK && gp_split_kfold(t ? strata : y, n, nk, a->folds, a->seed, fold) != GP_OK)
+        rc = cli_fail_gp("probe");
+    for (int32_t f = 0; f < a->folds && rc == CLI_OK; f++) {
+        int64_t ntr = 0, nte = 0;
+        for (int64_t i = 0; i < n; i++) {
+            if (fold[i] == f) te[nte++] = i;
+            else tr[ntr++] = i;
+        }
+        gp_probe *p = NULL;
+        gp_matrix S;
+        rc = fit_rows(a, X, y, k, t, tr, ntr, &p);
+        cJSON *tj = NULL;
+        double tacc = 0;
+        if (rc == CLI_OK) rc = score_rows(a, p, X, y, t, tr, ntr, 0, &tj, &tacc);
+        cJSON_Delete(tj);
+        train_sum += tacc;
+        if (rc == CLI_OK && !cli_rows_copy(X, te, nte, &S)) rc = cli_fail("probe", "out of memory");
+        if (rc == CLI_OK) {
+            int32_t m = t ? 1 : k;
+            double *buf = malloc((size_t)nte * (size_t)m * sizeof *buf);
+            gp_status s = !buf ? GP_ENOMEM : t ? gp_probe_decision(p, &S, buf) : gp_probe_predict_proba(p, &S, buf);
+            if (s != GP_OK) rc = buf ? cli_fail_gp("probe") : cli_fail("probe", "out of memory");
+            for (int64_t i = 0; rc == CLI_OK && i < nte; i++)
+                memcpy(oof + (size_t)te[i] * (size_t)m, buf + (size_t)i * (size_t)m, (size_t)m * sizeof *buf);
+            /* Per-fold score: accuracy (or R^2) on the fold's rows. */
+            if (rc == CLI_OK) {
+                if (t) {
+                    gp_regression_metrics rm;
+                    double *ts = malloc((size_t)nte * sizeof *ts);
+                    if (ts) {
+                        take(NULL, t, te, nte, NULL, ts);
+                        gp_regression_metrics_compute(ts, buf, nte, &rm);
+                        fold_score[f] = rm.r2;
+                    }
+                    free(ts);
+                } else {
+                    int64_t hit = 0;
+                    for (int64_t i = 0; i < nte; i++) {
+                        const double *pr = buf + (size_t)i * (size_t)k;
+                        int32_t best = 0;
+                        for (int32_t c = 1; c < k; c++)
+                            if (pr[c] > pr[best]) best = c;
+                        hit += best == y[te[i]];
+                    }
+                    fold_score[f] = (double)hit / (double)nte;
+                }
+            }
+            free(buf);
+            free(S.data);
+        }
+        gp_probe_free(p);
+    }
+    if (rc == CLI_OK) {
+        if (t) {
+            gp_regression_metrics rm;
+            if (gp_regression_metrics_compute(t, oof, n, &rm) != GP_OK) rc = cli_fail_gp("probe");
+            else {
+                r->test = cli_json_regression(&rm);
+                r->test_accuracy = rm.r2;
+            }
+        } else {
+            gp_metrics mm;
+            int64_t *conf = calloc((size_t)k * (size_t)k, sizeof *conf);
+            double aci[2], uci[2];
+            if (!conf || gp_metrics_compute(y, oof, n, k, &mm, conf) != GP_OK ||
+                (a->n_boot > 0 && gp_metrics_bootstrap(y, oof, n, k, a->n_boot, a->seed, aci, uci) != GP_OK))
+                rc = conf ? cli_fail_gp("probe") : cli_fail("probe", "out of memory");
+            else {
+                r->test = cli_json_metrics(&mm, conf, k, a->n_boot > 0 ? aci : NULL, a->n_boot > 0 ? uci : NULL);
+                r->test_accuracy = mm.accuracy;
+            }
+            free(conf);
+        }
+    }
+    if (rc == CLI_OK) {
+        r->cv = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r->cv, "folds", a->folds);
+        cJSON_AddItemToObject(r->cv, t ? "fold_r2" : "fold_accuracy", cli_json_doubles(fold_score, a->folds));
+        double mean = 0, var = 0;
+        for (int32_t f = 0; f < a->folds; f++) mean += fold_score[f] / a->folds;
+        for (int32_t f = 0; f < a->folds; f++) var += (fold_score[f] - mean) * (fold_score[f] - mean);
+        cJSON_AddNumberToObject(r->cv, "mean", mean);
+        cJSON_AddNumberToObject(r->cv, "std", sqrt(var / a->folds));
+        r->train = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r->train, t ? "r2" : "accuracy", train_sum / a->folds);
+        cJSON_AddStringToObject(r->train, "note", "mean over the folds' training rows");
+        int64_t *all = tr;
+        for (int64_t i = 0; i < n; i++) all[i] = i;
+        rc = fit_rows(a, X, y, k, t, all, n, &r->probe);
+    }
+    free(fold); free(strata); free(tr); free(te); free(oof); free(fold_score);
+    return rc;
+}
+
+static int evaluate(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k, const double *t,
+                    eval_result *r) {
+    memset(r, 0, sizeof *r);
+    return a->folds >= 2 ? eval_kfold(a, X, y, k, t, r) : eval_holdout(a, X, y, k, t, r);
+}
+
+static void free_result(eval_result *r) {
+    cJSON_Delete(r->train);
+    cJSON_Delete(r->test);
+    cJSON_Delete(r->cv);
+    gp_probe_free(r->probe);
+    memset(r, 0, sizeof *r);
+}
+
+/* Provenance for the saved probe: what a reader needs to apply it right. */
+static int save_probe(const probe_args *a, const gp_probe *p, const gp_labels *l, cJSON *report) {
+    cJSON *names = cJSON_CreateArray();
+    for (int32_t c = 0; c < gp_labels_n_classes(l) && !gp_labels_is_numeric(l); c++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(gp_labels_class_name(l, c)));
+    if (gp_labels_is_numeric(l) && gp_probe_n_classes(p) > 0)
+        for (int32_t c = 0; c < gp_labels_n_classes(l); c++)
+            cJSON_AddItemToArray(names, cJSON_CreateString(gp_labels_class_name(l, c)));
+    char *classes = cJSON_PrintUnformatted(names);
+    char *params = cJSON_PrintUnformatted(cli_report_params(report));
+    cJSON_Delete(names);
+    const cJSON *in = cJSON_GetArrayItem(cJSON_GetObjectItem(report, "inputs"), 0);
+    const char *sha = cJSON_GetStringValue(cJSON_GetObjectItem(in, "sha256"));
+    const char *keys[] = {"classes", "labels", "training_input", "training_sha256", "standardize", "params"};
+    const char *vals[] = {classes ? classes : "[]", a->labels, a->spec, sha ? sha : "",
+                          a->o.standardize ? "true" : "false", params ? params : "{}"};
+    int rc = CLI_OK;
+    if (gp_probe_save(p, a->save, 6, keys, vals) != GP_OK) rc = cli_fail_gp("probe");
+    cJSON_free(classes);
+    cJSON_free(params);
+    return rc;
+}
+
+static void print_summary(FILE *out, const probe_args *a, const gp_matrix *X, const gp_labels *l,
+                          const eval_result *r, const eval_result *ctl, bool regression) {
+    const gp_probe *p = r->probe;
+    fprintf(out, "probe %s on %s (%lld x %lld), labels %s", gp_probe_method_name(a->o.method), a->spec,
+            (long long)X->rows, (long long)X->cols, a->labels);
+    if (regression) fprintf(out, " (numeric target)\n");
+    else fprintf(out, " (%d classes)\n", (int)gp_labels_n_classes(l));
+    if (a->folds >= 2) fprintf(out, "  evaluation  %d-fold cross-validation, seed %llu\n", (int)a->folds,
+                               (unsigned long long)a->seed);
+    else fprintf(out, "  evaluation  held-out %.0f%%, seed %llu\n", 100 * a->test_frac, (unsigned long long)a->seed);
+    const char *key = regression ? "r2" : "accuracy";
+    const cJSON *tr = cJSON_GetObjectItem(r->train, key);
+    if (tr) fprintf(out, "  train       %s %.4f\n", key, tr->valuedouble);
+    const cJSON *te = r->test ? cJSON_GetObjectItem(r->test, key) : NULL;
+    if (te) {
+        fprintf(out, "  test        %s %.4f", key, te->valuedouble);
+        const cJSON *ci = cJSON_GetObjectItem(r->test, "accuracy_ci95");
+        if (ci) fprintf(out, " [%.4f, %.4f]", cJSON_GetArrayItem(ci, 0)->valuedouble,
+                        cJSON_GetArrayItem(ci, 1)->valuedouble);
+        if (regression) {
+            fprintf(out, "  Pearson r %.4f  MSE %.4g", cJSON_GetObjectItem(r->test, "pearson_r")->valuedouble,
+                    cJSON_GetObjectItem(r->test, "mse")->valuedouble);
+        } else {
+            fprintf(out, "  AUROC %.4f  log-loss %.4f  ECE %.4f", cJSON_GetObjectItem(r->test, "auroc")->valuedouble,
+                    cJSON_GetObjectItem(r->test, "log_loss")->valuedouble,
+                    cJSON_GetObjectItem(r->test, "ece")->valuedouble);
+        }
+        fprintf(out, "  (n %d)\n", (int)cJSON_GetObjectItem(r->test, "n")->valuedouble);
+    }
+    if (ctl) fprintf(out, "  control     accuracy %.4f  selectivity %.4f\n", ctl->test_accuracy,
+                     r->test_accuracy - ctl->test_accuracy);
+    if (a->o.method == GP_PROBE_LOGISTIC)
+        fprintf(out, "  solver      C %.6g, %d iterations, %s\n", gp_probe_C(p), (int)gp_probe_n_iter(p),
+                gp_probe_converged(p) ? "converged" : "NOT converged");
+}
+
+int cmd_probe(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"labels", required_argument, NULL, 'L'},    {"method", required_argument, NULL, 'm'},
+        {"C", required_argument, NULL, 'C'},         {"alpha", required_argument, NULL, 'A'},
+        {"shrinkage", required_argument, NULL, 'K'}, {"balanced", no_argument, NULL, 'B'},
+        {"standardize", no_argument, NULL, 'Z'},     {"solver", required_argument, NULL, 'S'},
+        {"max-iter", required_argument, NULL, 'I'},  {"test-frac", required_argument, NULL, 'T'},
+        {"folds", required_argument, NULL, 'F'},     {"seed", required_argument, NULL, 's'},
+        {"bootstrap", required_argument, NULL, 'b'}, {"control", no_argument, NULL, 'c'},
+        {"control-types", required_argument, NULL, 'y'}, {"save", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 'j'},   {"json", required_argument, NULL, 'J'},
+        {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    probe_args a = {0};
+    a.test_frac = 0.2;
+    a.n_boot = 1000;
+    gp_probe_opts_init(&a.o);
+    int c, rc = CLI_OK, test_frac_set = 0;
+    long long v;
+    double x;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "s:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'L': a.labels = optarg; break;
+        case 'm':
+            if (gp_probe_method_parse(optarg, &a.o.method) != GP_OK)
+                return cli_usage_error("probe", USAGE, "%s", gp_last_error());
+            break;
+        case 'C':
+            if (strcmp(optarg, "auto") == 0) a.o.C = 0;
+            else if (!cli_parse_double(optarg, &x) || x <= 0)
+                return cli_usage_error("probe", USAGE, "--C wants a positive number or auto, not '%s'", optarg);
+            else a.o.C = x;
+            break;
+        case 'A':
+            if (!cli_parse_double(optarg, &x) || x < 0)
+                return cli_usage_error("probe", USAGE, "--alpha wants a number >= 0, not '%s'", optarg);
+            a.o.alpha = x;
+            break;
+        case 'K':
+            if (strcmp(optarg, "auto") == 0) a.o.shrinkage = -1;
+            else if (!cli_parse_double(optarg, &x) || x < 0 || x > 1)
+                return cli_usage_error("probe", USAGE, "--shrinkage wants 0..1 or auto, not '%s'", optarg);
+            else a.o.shrinkage = x;
+            break;
+        case 'B': a.o.class_weight_balanced = 1; break;
+        case 'Z': a.o.standardize = 1; break;
+        case 'S':
+            if (strcmp(optarg, "auto") == 0) a.o.solver = GP_LOGISTIC_AUTO;
+            else if (strcmp(optarg, "newton") == 0) a.o.solver = GP_LOGISTIC_NEWTON;
+            else if (strcmp(optarg, "lbfgs") == 0) a.o.solver = GP_LOGISTIC_LBFGS;
+            else return cli_usage_error("probe", USAGE, "unknown solver '%s' (auto, newton, lbfgs)", optarg);
+            break;
+        case 'I':
+            if (!cli_parse_int(optarg, 1, 1000000, &v))
+                return cli_usage_error("probe", USAGE, "--max-iter wants a positive number, not '%s'", optarg);
+            a.o.max_iter = (int32_t)v;
+            break;
+        case 'T':
+            if (!cli_parse_double(optarg, &x) || x < 0 || x >= 1)
+                return cli_usage_error("probe", USAGE, "--test-frac wants a fraction in [0, 1), not '%s'", optarg);
+            a.test_frac = x;
+            test_frac_set = 1;
+            break;
+        case 'F':
+            if (!cli_parse_int(optarg, 2, 1000, &v))
+                return cli_usage_error("probe", USAGE, "--folds wants 2 or more, not '%s'", optarg);
+            a.folds = (int32_t)v;
+            break;
+        case 's':
+            if (!cli_parse_int(optarg, 0, INT64_MAX, &v))
+                return cli_usage_error("probe", USAGE, "--seed wants a non-negative integer, not '%s'", optarg);
+            a.seed = a.o.seed = (uint64_t)v;
+            break;
+        case 'b':
+            if (!cli_parse_int(optarg, 0, 1000000, &v))
+                return cli_usage_error("probe", USAGE, "--bootstrap wants a count, not '%s'", optarg);
+            a.n_boot = (int32_t)v;
+            break;
+        case 'c': a.control = 1; break;
+        case 'y': a.control = 1; a.control_types = optarg; break;
+        case 'o': a.save = optarg; break;
+        case 'j':
+            if (!cli_parse_threads("probe", USAGE, optarg, &rc)) return rc;
+            break;
+        case 'J': a.json = optarg; break;
+        case 'q': a.quiet = 1; break;
+        case 'h': help(); return CLI_OK;
+        default:
+            return cli_usage_error("probe", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) return cli_usage_error("probe", USAGE, "no input given");
+    if (optind + 1 < argc) return cli_usage_error("probe", USAGE, "one input only (got '%s' too)", argv[optind + 1]);
+    if (!a.labels) return cli_usage_error("probe", USAGE, "--labels is required");
+    if (a.folds && test_frac_set) return cli_usage_error("probe", USAGE, "give --test-frac or --folds, not both");
+    bool regression = a.o.method == GP_PROBE_RIDGE;
+    if (regression && a.control) return cli_usage_error("probe", USAGE, "--control is for classifiers");
+    a.spec = argv[optind];
+    if (a.json && strcmp(a.json, "-") == 0) a.quiet = 1;
+
+    cJSON *report = cli_report_new("probe");
+    gp_tensor *t = NULL;
+    gp_labels *l = NULL, *types = NULL;
+    gp_matrix X;
+    eval_result real = {0}, ctl = {0};
+    int32_t *ctl_y = NULL;
+    if (!cli_load_matrix("probe", a.spec, report, &t, &X) ||
+        !cli_load_labels("probe", a.labels, a.spec, X.rows, &l) ||
+        (a.control_types && !cli_load_labels("probe", a.control_types, a.spec, X.rows, &types)))
+        rc = CLI_FAIL;
+    if (rc == CLI_OK && regression && !gp_labels_is_numeric(l))
+        rc = cli_fail("probe", "%s: ridge needs numeric targets; these labels are text", a.labels);
+    const int32_t *y = rc == CLI_OK ? gp_labels_ids(l) : NULL;
+    int32_t k = rc == CLI_OK ? gp_labels_n_classes(l) : 0;
+    const double *target = (rc == CLI_OK && regression) ? gp_labels_values(l) : NULL;
+
+    cJSON *par = cli_report_params(report);
+    cJSON_AddStringToObject(par, "method", gp_probe_method_name(a.o.method));
+    if (a.o.method == GP_PROBE_LOGISTIC) {
+        if (a.o.C > 0) cJSON_AddNumberToObject(par, "C", a.o.C);
+        else cJSON_AddStringToObject(par, "C", "auto");
+        cJSON_AddBoolToObject(par, "balanced", a.o.class_weight_balanced);
+    }
+    if (regression) cJSON_AddNumberToObject(par, "alpha", a.o.alpha);
+    if (a.o.method == GP_PROBE_LDA || a.o.method == GP_PROBE_MASSMEAN_IID) {
+        if (a.o.shrinkage >= 0) cJSON_AddNumberToObject(par, "shrinkage", a.o.shrinkage);
+        else cJSON_AddStringToObject(par, "shrinkage", "ledoit-wolf");
+    }
+    cJSON_AddBoolToObject(par, "standardize", a.o.standardize);
+    if (a.folds) cJSON_AddNumberToObject(par, "folds", a.folds);
+    else cJSON_AddNumberToObject(par, "test_frac", a.test_frac);
+    cJSON_AddNumberToObject(par, "seed", (double)a.seed);
+    cJSON_AddNumberToObject(par, "bootstrap", a.n_boot);
+    cJSON_AddStringToObject(par, "labels", a.labels);
+
+    if (rc == CLI_OK) rc = evaluate(&a, &X, y, k, target, &real);
+    if (rc == CLI_OK && a.control) {
+        ctl_y = malloc((size_t)X.rows * sizeof *ctl_y);
+        if (!ctl_y) rc = cli_fail("probe", "out of memory");
+        else if (gp_control_labels(y, types ? gp_labels_ids(types) : NULL, X.rows, k, a.seed, ctl_y) != GP_OK)
+            rc = cli_fail_gp("probe");
+        probe_args ca = a;
+        ca.n_boot = 0;
+        if (rc == CLI_OK) rc = evaluate(&ca, &X, ctl_y, k, NULL, &ctl);
+    }
+    /* The summary reads the results before they move into the report, and
+     * is printed only once everything (save, JSON) succeeded. */
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *out = open_memstream(&text, &text_len);
+    if (rc == CLI_OK && !out) rc = cli_fail("probe", "out of memory");
+    if (rc == CLI_OK) print_summary(out, &a, &X, l, &real, a.control ? &ctl : NULL, regression);
+    if (out) fclose(out);
+    if (rc == CLI_OK) {
+        const gp_probe *p = real.probe;
+        cJSON_AddStringToObject(report, "method", gp_probe_method_name(a.o.method));
+        cJSON_AddItemToObject(report, "train", real.train);
+        cJSON_AddItemToObject(report, "test", real.test);
+        if (real.cv) cJSON_AddItemToObject(report, "cv", real.cv);
+        real.train = real.test = real.cv = NULL;
+        cJSON_AddNumberToObject(report, "n", (double)X.rows);
+        cJSON_AddNumberToObject(report, "d", (double)X.cols);
+        if (!regression) {
+            cJSON *names = cJSON_AddArrayToObject(report, "classes");
+            for (int32_t i = 0; i < k; i++) cJSON_AddItemToArray(names, cJSON_CreateString(gp_labels_class_name(l, i)));
+        }
+        if (a.o.method == GP_PROBE_LOGISTIC) {
+            cJSON_AddNumberToObject(report, "C", gp_probe_C(p));
+            cJSON_AddNumberToObject(report, "n_iter", gp_probe_n_iter(p));
+        }
+        cJSON_AddBoolToObject(report, "converged", gp_probe_converged(p));
+        int32_t m = gp_probe_n_outputs(p);
+        cJSON *w = cJSON_AddArrayToObject(report, "weight");
+        for (int32_t i = 0; i < m; i++) cJSON_AddItemToArray(w, cli_json_doubles(gp_probe_weight(p) + (size_t)i * (size_t)X.cols, X.cols));
+        cJSON_AddItemToObject(report, "bias", cli_json_doubles(gp_probe_bias(p), m));
+        if (a.control) {
+            cJSON *cj = cJSON_AddObjectToObject(report, "control");
+            cJSON_AddStringToObject(cj, "types", a.control_types ? a.control_types : "each row its own type");
+            cJSON_AddNumberToObject(cj, "test_accuracy", ctl.test_accuracy);
+            cJSON_AddNumberToObject(cj, "selectivity", real.test_accuracy - ctl.test_accuracy);
+        }
+        if (!gp_probe_converged(p))
+            fprintf(stderr, "geoprobe probe: warning: %s did not converge in %d iterations (raise --max-iter, "
+                    "or lower --C: the data may be separable)\n", gp_probe_method_name(a.o.method),
+                    (int)gp_probe_n_iter(p));
+    }
+    if (rc == CLI_OK && a.save) rc = save_probe(&a, real.probe, l, report);
+    if (rc == CLI_OK && a.json) rc = cli_report_write(report, "probe", a.json);
+    else cJSON_Delete(report);
+    if (rc == CLI_OK && !a.quiet && text) fwrite(text, 1, text_len, stdout);
+    free(text);
+    free_result(&real);
+    free_result(&ctl);
+    free(ctl_y);
+    gp_labels_free(l);
+    gp_labels_free(types);
+    gp_tensor_free(t);
+    return rc;
+}
