@@ -56,4 +56,57 @@ static inline void *read_raw(const char *path, size_t *len) {
     return buf;
 }
 
+/* ---- out-of-memory sweeps ----
+ * One fault-injecting allocator for every test file. oom_arm(k) installs it
+ * with gp_set_allocator and resets the counters; allocation calls (malloc and
+ * realloc, counted together from 1) then succeed except call number k (k <= 0:
+ * none fails). oom_arm_from(k) fails call k and every later one. The hook
+ * counts the blocks it hands out and frees, so oom_live() is the number still
+ * live (0 after a call that cleans up), and oom_calls() is how many allocation
+ * calls were made (oom_calls() < k: the armed one never happened).
+ * oom_disarm() restores the default allocator. The state is shared by the
+ * whole test file; gp_set_allocator is process-wide anyway. */
+static struct {
+    long fail_at;   /* the call that fails; <= 0: none */
+    int sticky;     /* fail every call from fail_at on */
+    long calls;     /* malloc + realloc calls since oom_arm */
+    long live;      /* blocks allocated through the hook and not yet freed */
+} oom_state __attribute__((unused));
+
+static inline int oom_fails_(void) {
+    long c = ++oom_state.calls;
+    if (oom_state.fail_at <= 0) return 0;
+    return oom_state.sticky ? c >= oom_state.fail_at : c == oom_state.fail_at;
+}
+static inline void *oom_malloc(size_t n) {
+    if (oom_fails_()) return NULL;
+    void *p = malloc(n);
+    if (p) oom_state.live++;
+    return p;
+}
+static inline void *oom_realloc(void *p, size_t n) {
+    if (oom_fails_()) return NULL;
+    void *q = realloc(p, n);
+    if (q && !p) oom_state.live++;
+    return q;
+}
+static inline void oom_free(void *p) {
+    if (p) oom_state.live--;
+    free(p);
+}
+static inline void oom_arm(long k) {
+    oom_state.fail_at = k;
+    oom_state.sticky = 0;
+    oom_state.calls = 0;
+    oom_state.live = 0;
+    gp_set_allocator(oom_malloc, oom_realloc, oom_free);
+}
+static inline void oom_arm_from(long k) {
+    oom_arm(k);
+    oom_state.sticky = 1;
+}
+static inline void oom_disarm(void) { gp_set_allocator(NULL, NULL, NULL); }
+static inline long oom_live(void) { return oom_state.live; }
+static inline long oom_calls(void) { return oom_state.calls; }
+
 #endif

@@ -430,24 +430,16 @@ static void test_class_separation_edges(void **state) {
 /* Failed allocations: reported, nothing leaks (ASan)                 */
 /* ------------------------------------------------------------------ */
 
-static long alloc_countdown;   /* the allocation that fails: 1 = the next one */
-
-static void *failing_malloc(size_t n) { return --alloc_countdown == 0 ? NULL : malloc(n); }
-static void *failing_realloc(void *p, size_t n) {
-    return --alloc_countdown == 0 ? NULL : realloc(p, n);
-}
-
 typedef gp_status (*call_fn)(void *ctx);
 
 /* Fail allocation k = 1, 2, ... until the call succeeds untouched. */
 static void oom_sweep(const char *what, call_fn call, void *ctx) {
     long k;
     for (k = 1; k < 100; k++) {
-        alloc_countdown = k;
-        gp_set_allocator(failing_malloc, failing_realloc, free);
+        oom_arm(k);
         gp_status s = call(ctx);
-        gp_set_allocator(NULL, NULL, NULL);
-        if (alloc_countdown > 0) {   /* the k-th allocation never happened */
+        oom_disarm();
+        if (oom_calls() < k) {   /* the k-th allocation never happened */
             assert_int_equal(s, GP_OK);
             break;
         }

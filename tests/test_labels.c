@@ -263,26 +263,16 @@ static void test_null_args(void **state) {
 
 /* ---- failed allocations ---- */
 
-static long alloc_countdown;   /* the allocation that fails: 1 = the next one */
-
-static void *failing_malloc(size_t n) {
-    return --alloc_countdown == 0 ? NULL : malloc(n);
-}
-static void *failing_realloc(void *p, size_t n) {
-    return --alloc_countdown == 0 ? NULL : realloc(p, n);
-}
-
 /* Fail allocation k = 1, 2, ... of each load until one succeeds untouched;
  * every earlier call must fail cleanly (ASan reports any leak). */
 static void oom_sweep(const char *spec) {
     long k;
     for (k = 1; k < 1000; k++) {
         gp_labels *l = (gp_labels *)&l;
-        alloc_countdown = k;
-        gp_set_allocator(failing_malloc, failing_realloc, free);
+        oom_arm(k);
         gp_status s = gp_labels_load(spec, &l);
-        gp_set_allocator(NULL, NULL, NULL);
-        if (alloc_countdown > 0) {   /* the k-th allocation never happened */
+        oom_disarm();
+        if (oom_calls() < k) {   /* the k-th allocation never happened */
             assert_int_equal(s, GP_OK);
             gp_labels_free(l);
             break;

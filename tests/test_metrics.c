@@ -356,24 +356,6 @@ static void metrics_should_stay_finite_on_degenerate_input(void **state) {
 /* Out of memory                                                      */
 /* ------------------------------------------------------------------ */
 
-static long alloc_count, fail_at, live;
-static void *t_malloc(size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-static void *t_realloc(void *p, size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-static void t_free(void *p) {
-    if (p) live--;
-    free(p);
-}
-
 static gp_status run_both(const cls_case *c) {
     gp_metrics m;
     double a[2], u[2];
@@ -388,25 +370,21 @@ static void metrics_should_fail_cleanly_at_every_allocation(void **state) {
     for (int i = 0; i < 2; i++) {
         cls_case c;
         cls_load(&c, names[i], 1);
-        gp_set_allocator(t_malloc, t_realloc, t_free);
-        alloc_count = 0;
-        fail_at = 0;
-        live = 0;
+        oom_arm(0);
         CHECK_OK(run_both(&c));
-        long total = alloc_count;
+        long total = oom_calls();
         assert_true(total > 0);
-        if (live != 0) fail_msg("%s: %ld blocks leaked", names[i], live);
-        for (fail_at = 1; fail_at <= total; fail_at++) {
-            alloc_count = 0;
-            live = 0;
+        if (oom_live() != 0) fail_msg("%s: %ld blocks leaked", names[i], oom_live());
+        for (long fail_at = 1; fail_at <= total; fail_at++) {
+            oom_arm(fail_at);
             gp_status s = run_both(&c);
             if (s != GP_ENOMEM || !strstr(gp_last_error(), "out of memory"))
                 fail_msg("%s: allocation %ld of %ld: status %d (%s)", names[i], fail_at, total,
                          (int)s, gp_last_error());
-            if (live != 0) fail_msg("%s: allocation %ld: %ld blocks leaked", names[i], fail_at,
-                                    live);
+            if (oom_live() != 0)
+                fail_msg("%s: allocation %ld: %ld blocks leaked", names[i], fail_at, oom_live());
         }
-        gp_set_allocator(NULL, NULL, NULL);
+        oom_disarm();
         cls_free(&c);
     }
 }

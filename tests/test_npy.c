@@ -393,39 +393,24 @@ static void test_write_atomic(void **state) {
 /* Allocation failures: every one is reported, nothing leaks (ASan)   */
 /* ------------------------------------------------------------------ */
 
-static int alloc_budget = -1;
-
-static void *failing_malloc(size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return malloc(n);
-}
-static void *failing_realloc(void *p, size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return realloc(p, n);
-}
-
 static void test_open_alloc_failures(void **state) {
     (void)state;
-    gp_set_allocator(failing_malloc, failing_realloc, free);
     int ok_at = -1;
     for (int k = 0; k < 50 && ok_at < 0; k++) {
-        alloc_budget = k;
+        oom_arm_from(k + 1);   /* k allocations succeed, every later one fails */
         gp_file *f = NULL;
         gp_status s = gp_file_open(npy_path("f4_2d"), &f);
         if (s == GP_OK) {
             ok_at = k;
             gp_file_close(f);
         } else if (s != GP_ENOMEM) {
-            gp_set_allocator(NULL, NULL, NULL);
+            oom_disarm();
             fail_msg("allocation %d failed -> %d: %s", k, (int)s, gp_last_error());
         } else {
             assert_null(f);
         }
     }
-    alloc_budget = -1;
-    gp_set_allocator(NULL, NULL, NULL);
+    oom_disarm();
     assert_true(ok_at > 0);
 }
 

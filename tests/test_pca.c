@@ -585,32 +585,12 @@ static void pca_should_report_progress_and_stop_when_cancelled(void **state) {
     free(X);
 }
 
-/* Allocator that fails the k-th allocation and counts live blocks. */
-static long alloc_count, fail_at, live;
-static void *t_malloc(size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-static void *t_realloc(void *p, size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-static void t_free(void *p) {
-    if (p) live--;
-    free(p);
-}
-
 static void pca_should_fail_cleanly_at_every_allocation(void **state) {
     (void)state;
     float *X = make_data(80, 30, 4, 0.1, 5);
     gp_matrix M = view(X, 80, 30);
     const gp_pca_solver solvers[] = {GP_PCA_COV, GP_PCA_COV, GP_PCA_SVD, GP_PCA_RANDOMIZED};
     const int64_t ks[] = {0, 5, 0, 5};
-    gp_set_allocator(t_malloc, t_realloc, t_free);
     for (int s = 0; s < 4; s++) {
         gp_pca_opts o;
         gp_pca_opts_init(&o);
@@ -619,19 +599,17 @@ static void pca_should_fail_cleanly_at_every_allocation(void **state) {
         o.block_rows = 32;
         o.whiten = 1;
         /* count the allocations of a successful fit + transform */
-        alloc_count = 0;
-        fail_at = 0;
-        live = 0;
+        oom_arm(0);
         gp_pca *p = NULL;
         float out[80 * 30];
         CHECK_OK(gp_pca_fit(&M, &o, &p));
         CHECK_OK(gp_pca_transform(p, &M, out, 30));
         gp_pca_free(p);
-        long total = alloc_count;
-        if (live != 0) fail_msg("%s: %ld blocks leaked", gp_pca_solver_name(solvers[s]), live);
-        for (fail_at = 1; fail_at <= total; fail_at++) {
-            alloc_count = 0;
-            live = 0;
+        long total = oom_calls();
+        if (oom_live() != 0)
+            fail_msg("%s: %ld blocks leaked", gp_pca_solver_name(solvers[s]), oom_live());
+        for (long fail_at = 1; fail_at <= total; fail_at++) {
+            oom_arm(fail_at);
             p = NULL;
             gp_status st = gp_pca_fit(&M, &o, &p);
             if (st == GP_OK) {
@@ -646,12 +624,12 @@ static void pca_should_fail_cleanly_at_every_allocation(void **state) {
             if (st != GP_ENOMEM)
                 fail_msg("%s: allocation %ld: status %d (%s)", gp_pca_solver_name(solvers[s]),
                          fail_at, (int)st, gp_last_error());
-            if (live != 0)
+            if (oom_live() != 0)
                 fail_msg("%s: allocation %ld failed, %ld blocks leaked",
-                         gp_pca_solver_name(solvers[s]), fail_at, live);
+                         gp_pca_solver_name(solvers[s]), fail_at, oom_live());
         }
     }
-    gp_set_allocator(NULL, NULL, NULL);
+    oom_disarm();
     free(X);
 }
 

@@ -361,24 +361,6 @@ static void fits_should_stop_when_cancelled(void **state) {
 /* Out of memory at every allocation                                  */
 /* ------------------------------------------------------------------ */
 
-static long alloc_count, fail_at, live;
-static void *t_malloc(size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-static void *t_realloc(void *p, size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-static void t_free(void *p) {
-    if (p) live--;
-    free(p);
-}
-
 static void oom_sweep(const data *D, gp_probe_method m, double shrinkage, double alpha,
                       const char *what) {
     gp_probe_opts o;
@@ -386,25 +368,24 @@ static void oom_sweep(const data *D, gp_probe_method m, double shrinkage, double
     o.method = m;
     o.shrinkage = shrinkage;
     o.alpha = alpha;
-    for (fail_at = 0;; fail_at++) {
-        alloc_count = 0;
-        live = 0;
+    for (long fail_at = 0;; fail_at++) {
+        oom_arm(fail_at);
         gp_probe *p = NULL;
         gp_status st = m == GP_PROBE_RIDGE ? gp_probe_fit_regression(&D->X, D->t, &o, &p)
                                            : gp_probe_fit(&D->X, D->y, D->k, &o, &p);
         if (st == GP_OK) {
             gp_probe_free(p);
-            if (live != 0) fail_msg("%s: %ld blocks leaked", what, live);
-            if (fail_at > 0 && fail_at <= alloc_count)
+            if (oom_live() != 0) fail_msg("%s: %ld blocks leaked", what, oom_live());
+            if (fail_at > 0 && fail_at <= oom_calls())
                 fail_msg("%s: allocation %ld failed but the fit succeeded", what, fail_at);
-            if (fail_at > alloc_count) break;
+            if (fail_at > oom_calls()) break;
             continue;
         }
         assert_null(p);
         if (st != GP_ENOMEM)
             fail_msg("%s: allocation %ld: status %d (%s)", what, fail_at, (int)st, gp_last_error());
-        if (live != 0)
-            fail_msg("%s: allocation %ld failed, %ld blocks leaked", what, fail_at, live);
+        if (oom_live() != 0)
+            fail_msg("%s: allocation %ld failed, %ld blocks leaked", what, fail_at, oom_live());
     }
 }
 
@@ -413,7 +394,6 @@ static void fits_should_fail_cleanly_at_every_allocation(void **state) {
     data B = data_load("const", "X", "y", false), K = data_load("k3", "X", "y", false);
     data W = data_load("wide", "X", "y", false);
     data R = data_load("reg", "X", "t", true), Rw = data_load("regwide", "X", "t", true);
-    gp_set_allocator(t_malloc, t_realloc, t_free);
     oom_sweep(&B, GP_PROBE_MASSMEAN, -1, 0, "massmean");
     oom_sweep(&B, GP_PROBE_MASSMEAN_IID, -1, 0, "massmean-iid");
     oom_sweep(&K, GP_PROBE_LDA, -1, 0, "lda auto");
@@ -421,7 +401,7 @@ static void fits_should_fail_cleanly_at_every_allocation(void **state) {
     oom_sweep(&W, GP_PROBE_LDA, 0, 0, "lda none (pseudo-inverse)");
     oom_sweep(&R, GP_PROBE_RIDGE, -1, 1.0, "ridge primal");
     oom_sweep(&Rw, GP_PROBE_RIDGE, -1, 1.0, "ridge dual");
-    gp_set_allocator(NULL, NULL, NULL);
+    oom_disarm();
     data_free(&B);
     data_free(&K);
     data_free(&W);

@@ -442,14 +442,9 @@ static void test_mutations(void **state) {
     free(buf);
 }
 
-/* Fail the k-th allocation for k = 1, 2, ... until the call succeeds:
- * every failure must be GP_ENOMEM and leak nothing (ASan checks leaks). */
-static int alloc_left;
-static void *failing_malloc(size_t n) { return alloc_left-- > 0 ? malloc(n) : NULL; }
-static void *failing_realloc(void *p, size_t n) {
-    return alloc_left-- > 0 ? realloc(p, n) : NULL;
-}
-
+/* Let k = 0, 1, ... allocations succeed and fail every later one, until the
+ * call succeeds: every failure must be GP_ENOMEM and leak nothing (ASan
+ * checks leaks). */
 static void test_alloc_failures(void **state) {
     (void)state;
     float x[3] = {1, 2, 3};
@@ -464,11 +459,10 @@ static void test_alloc_failures(void **state) {
         gp_status s = GP_ENOMEM;
         for (int k = 0; k < 1000 && s != GP_OK; k++) {
             gp_file *f = NULL;
-            alloc_left = k;
-            gp_set_allocator(failing_malloc, failing_realloc, free);
+            oom_arm_from(k + 1);
             s = which == 0 ? gp_file_open(in, &f)
                            : gp_safetensors_write(out, 2, ts, 1, keys, vals);
-            gp_set_allocator(NULL, NULL, NULL);
+            oom_disarm();
             if (s != GP_OK && s != GP_ENOMEM)
                 fail_msg("k=%d: %d %s", k, (int)s, gp_last_error());
             gp_file_close(f);

@@ -248,24 +248,6 @@ static void control_labels_should_refuse_bad_input(void **state) {
 /* Out of memory                                                      */
 /* ------------------------------------------------------------------ */
 
-static long alloc_count, fail_at, live;
-static void *t_malloc(size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-static void *t_realloc(void *p, size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-static void t_free(void *p) {
-    if (p) live--;
-    free(p);
-}
-
 static gp_status run_all(const int32_t *y, int64_t n, uint8_t *t, int32_t *f) {
     gp_status s = gp_split_train_test(y, n, 3, 0.3, 2, t);
     if (s == GP_OK) s = gp_split_kfold(y, n, 3, 3, 2, f);
@@ -280,21 +262,20 @@ static void split_should_fail_cleanly_at_every_allocation(void **state) {
     int32_t *y = make_labels(sizes, 3, &n);
     uint8_t t[20];
     int32_t f[20];
-    gp_set_allocator(t_malloc, t_realloc, t_free);
-    alloc_count = fail_at = live = 0;
+    oom_arm(0);
     CHECK_OK(run_all(y, n, t, f));
-    long total = alloc_count;
+    long total = oom_calls();
     assert_true(total >= 3);
-    assert_int_equal(live, 0);
-    for (fail_at = 1; fail_at <= total; fail_at++) {
-        alloc_count = live = 0;
+    assert_int_equal(oom_live(), 0);
+    for (long fail_at = 1; fail_at <= total; fail_at++) {
+        oom_arm(fail_at);
         gp_status s = run_all(y, n, t, f);
         if (s != GP_ENOMEM || !strstr(gp_last_error(), "out of memory"))
             fail_msg("allocation %ld of %ld: status %d (%s)", fail_at, total, (int)s,
                      gp_last_error());
-        if (live != 0) fail_msg("allocation %ld: %ld blocks leaked", fail_at, live);
+        if (oom_live() != 0) fail_msg("allocation %ld: %ld blocks leaked", fail_at, oom_live());
     }
-    gp_set_allocator(NULL, NULL, NULL);
+    oom_disarm();
     free(y);
 }
 
