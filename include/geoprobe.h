@@ -353,7 +353,9 @@ typedef struct gp_pca_opts {
     gp_pca_solver  solver;        /*                              (AUTO)  */
     int32_t        whiten;        /* transform scales to unit variance (0) */
     int32_t        n_oversamples; /* randomized: extra dimensions   (10)   */
-    int32_t        n_power_iter;  /* randomized: -1 = auto           (-1)  */
+    int32_t        n_power_iter;  /* randomized: block Krylov depth q
+                                     (q + 1 passes over X); -1 = auto:
+                                     3 when k < min(n,d)/10, else 2 (-1) */
     uint64_t       seed;          /* randomized: RNG seed            (0)   */
     int64_t        block_rows;    /* rows per block, 0 = auto        (0)   */
     gp_progress_fn progress;      /* optional                      (NULL)  */
@@ -471,7 +473,8 @@ GP_API gp_status gp_probe_method_parse(const char *name, gp_probe_method *out);
 
 typedef enum gp_logistic_solver {
     GP_LOGISTIC_AUTO   = 0,  /* Newton when the d x d Hessian is cheap, else L-BFGS */
-    GP_LOGISTIC_NEWTON = 1,  /* Newton with a Cholesky solve of the Hessian         */
+    GP_LOGISTIC_NEWTON = 1,  /* Newton with a Cholesky solve of the Hessian (binary;
+                                k > 2 classes run L-BFGS: the Hessian is (kd)^2)  */
     GP_LOGISTIC_LBFGS  = 2   /* L-BFGS (liblbfgs) on BLAS gradients                 */
 } gp_logistic_solver;
 
@@ -482,8 +485,8 @@ typedef struct gp_probe_opts {
                                            cross-validation over Cs      (1.0) */
     double             alpha;           /* ridge: L2 penalty             (1.0) */
     double             shrinkage;       /* lda, massmean-iid: covariance
-                                           shrinkage in [0,1]; < 0 = Ledoit-
-                                           Wolf                         (-1.0) */
+                                           shrinkage in [0,1] (lda: 0 = none);
+                                           < 0 = Ledoit-Wolf             (-1.0) */
     int32_t            fit_intercept;   /* intercept, never penalized     (1)  */
     int32_t            class_weight_balanced; /* n / (k n_c) weights      (0)  */
     int32_t            standardize;     /* fit on z-scored features; the
