@@ -3,6 +3,8 @@
 #
 #   sh bench/logistic.sh            n=20000, d=4096 binary (issue 4's target)
 #   sh bench/logistic.sh --quick    n=4000,  d=1024
+#   options (any order): --quick, --cv-only (only the CV comparison),
+#   --reps N (runs per measurement; also REPS=N)
 #
 # One fit: geoprobe (C=1, solver auto, default tol) vs LogisticRegression(
 # solver='lbfgs', default tol, max_iter large enough to converge). CV:
@@ -13,8 +15,16 @@
 set -eu
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
-N=20000 D=4096 REPS=${REPS:-3}
-if [ "${1:-}" = "--quick" ]; then N=4000 D=1024; fi
+N=20000 D=4096 REPS=${REPS:-3} CV_ONLY=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) N=4000 D=1024 ;;
+        --cv-only) CV_ONLY=1 ;;
+        --reps) REPS=$2; shift ;;
+        *) echo "usage: $0 [--quick] [--cv-only] [--reps N]" >&2; exit 2 ;;
+    esac
+    shift
+done
 OUT=build/bench/logistic
 DATA=$OUT/${N}x${D}
 mkdir -p "$OUT"
@@ -46,8 +56,10 @@ run() {
 G="$OUT/logistic_geoprobe"
 S="$PY bench/logistic_sklearn.py"
 echo "# logistic benchmark: n=$N d=$D float32 binary, $(nproc) cores, median of $REPS"
-r_g=$(run gp_fit $G "$DATA" 1)
-r_s=$(run sk_fit $S fit "$DATA")
+if [ $CV_ONLY = 0 ]; then
+    r_g=$(run gp_fit $G "$DATA" 1)
+    r_s=$(run sk_fit $S fit "$DATA")
+fi
 r_gcv=$(run gp_cv $G "$DATA" 0)
 r_scv=$(run sk_cv $S cv "$DATA" 8 5)
 
@@ -61,9 +73,11 @@ row() { # label result baseline_seconds
 }
 echo
 printf '%-34s %9s %8s %9s %8s %8s   %s\n' "fit" "seconds" "speedup" "test acc" "C" "iters" "BLAS"
-ss=$(field "$r_s" 1)
 scv=$(field "$r_scv" 1)
-row "sklearn LogisticRegression" "$r_s" "$ss"
-row "geoprobe logistic (auto)" "$r_g" "$ss"
+if [ $CV_ONLY = 0 ]; then
+    ss=$(field "$r_s" 1)
+    row "sklearn LogisticRegression" "$r_s" "$ss"
+    row "geoprobe logistic (auto)" "$r_g" "$ss"
+fi
 row "sklearn LogisticRegressionCV" "$r_scv" "$scv"
 row "geoprobe logistic --C auto" "$r_gcv" "$scv"

@@ -16,7 +16,7 @@
  * while far from the optimum, then float64 (blocks converted and centered)
  * to finish, since float32 sums cannot resolve the last digits of the
  * gradient. The C path with cross-validation is in logistic_cv.c. */
-#include "probe_internal.h"
+#include "logistic_impl.h"
 #include "linalg.h"
 
 #include <cblas.h>
@@ -55,7 +55,7 @@ static void *alloc_n(size_t count, size_t size) {
     return gp__malloc(total ? (size_t)total : 1);
 }
 
-static const void *row_ptr(const gp_matrix *X, int64_t i) {
+const void *gp__lg_row(const gp_matrix *X, int64_t i) {
     return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
 }
 
@@ -127,10 +127,10 @@ static const float *block_f32(const lg_prob *P, int64_t t0, int64_t nb, int64_t 
     size_t d = (size_t)P->d;
     if (!P->rows) {
         *ld = X->ld;
-        return row_ptr(X, t0);
+        return gp__lg_row(X, t0);
     }
     for (int64_t i = 0; i < nb; i++)
-        memcpy(P->bf + (size_t)i * d, row_ptr(X, P->rows[t0 + i]), d * sizeof(float));
+        memcpy(P->bf + (size_t)i * d, gp__lg_row(X, P->rows[t0 + i]), d * sizeof(float));
     *ld = (int64_t)d;
     return P->bf;
 }
@@ -142,10 +142,10 @@ static void block_f64(const lg_prob *P, int64_t t0, int64_t nb) {
         int64_t r = P->rows ? P->rows[t0 + i] : t0 + i;
         double *b = P->bd + (size_t)i * d;
         if (X->dtype == GP_DTYPE_F64) {
-            const double *x = row_ptr(X, r);
+            const double *x = gp__lg_row(X, r);
             for (size_t j = 0; j < d; j++) b[j] = x[j] - P->mu[j];
         } else {
-            const float *x = row_ptr(X, r);
+            const float *x = gp__lg_row(X, r);
             for (size_t j = 0; j < d; j++) b[j] = (double)x[j] - P->mu[j];
         }
     }
@@ -279,13 +279,6 @@ static double lg_eval(lg_prob *P, const double *theta, double *grad, double *hdi
  * activations (a few directions with most of the variance) is gone. The
  * intercepts are scaled by sqrt(1 + c). Exact change of variables: the
  * optimum does not move, only the path to it. */
-typedef struct lg_pre {
-    int64_t kp, d;
-    int32_t nout;
-    double *Q, *lam;        /* (kp, d), (kp,); NULL when kp == 0 */
-    double *a, *ainv, *t;   /* (kp,), (kp,), (nout kp,) */
-    double  bs;             /* intercept: b' = bs u_b */
-} lg_pre;
 
 static void pre_free(lg_pre *R) {
     gp__free(R->Q);
@@ -295,8 +288,14 @@ static void pre_free(lg_pre *R) {
 
 /* Top principal components of X (all rows; a fold's covariance is close
  * enough for a preconditioner). A constant X gives none (identity). */
-static gp_status pre_init(lg_pre *R, const gp_matrix *X, int32_t nout, const gp_probe_opts *o) {
+gp_status gp__lg_pre_init(lg_fit *F) {
+    if (F->have_pre) return GP_OK;
+    lg_pre *R = &F->pre;
+    const gp_matrix *X = F->X;
+    const gp_probe_opts *o = F->o;
+    int32_t nout = F->nout;
     memset(R, 0, sizeof *R);
+    F->have_pre = true;
     R->d = X->cols;
     R->nout = nout;
     R->bs = 1;
@@ -468,10 +467,10 @@ static void newton_hessian(const lg_prob *P, const double *hd, int64_t nbh, floa
             double sc = sqrt(P->C * hd[t0 + i]);
             float *a = A + (size_t)i * (size_t)nv;
             if (P->X->dtype == GP_DTYPE_F64) {
-                const double *x = row_ptr(P->X, r);
+                const double *x = gp__lg_row(P->X, r);
                 for (int64_t j = 0; j < d; j++) a[j] = (float)(sc * (x[j] - P->mu[j]));
             } else {
-                const float *x = row_ptr(P->X, r);
+                const float *x = gp__lg_row(P->X, r);
                 for (int64_t j = 0; j < d; j++) a[j] = (float)(sc * ((double)x[j] - P->mu[j]));
             }
             if (P->intercept) a[d] = (float)sc;
@@ -568,23 +567,13 @@ done:
 }
 
 /* ------------------------------------------------------------------ */
-/* One fit, the C path with cross-validation, the entry point         */
+/* One fit, setup, the entry point                                    */
 /* ------------------------------------------------------------------ */
-
-typedef struct lg_fit {
-    const gp_matrix     *X;
-    const int32_t       *y;
-    int32_t              k, nout, max_iter;
-    const gp_probe_opts *o;
-    double              *sw, *mu;
-    bool                 newton;
-    lg_pre               pre;
-} lg_fit;
 
 /* Fit at C on the given rows from theta (in/out). The tolerance is o->tol
  * relative to the largest gradient entry at theta = 0, which scales with C,
  * the data's size and its units alike. */
-static gp_status fit_C(lg_fit *F, const int64_t *rows, int64_t nrows, double C, double *theta,
+gp_status gp__lg_fit_C(lg_fit *F, const int64_t *rows, int64_t nrows, double C, double *theta,
                        int32_t *iters, bool *converged) {
     lg_prob P;
     gp_status st = lg_prob_init(&P, F->X, F->y, F->k, F->sw, F->mu, F->o->fit_intercept != 0,
@@ -608,178 +597,82 @@ static gp_status fit_C(lg_fit *F, const int64_t *rows, int64_t nrows, double C, 
     return st;
 }
 
-/* Share of rows whose argmax score is their class. */
-static double accuracy(const lg_fit *F, const double *theta, const int64_t *rows, int64_t nrows,
-                       double *z) {
-    int64_t d = F->X->cols, good = 0;
-    int no = F->nout;
-    for (int64_t t = 0; t < nrows; t++) {
-        int64_t r = rows[t];
-        for (int c = 0; c < no; c++) {
-            const double *w = theta + (int64_t)c * d;
-            double s = F->o->fit_intercept ? theta[(int64_t)no * d + c] : 0;
-            if (F->X->dtype == GP_DTYPE_F64) {
-                const double *x = row_ptr(F->X, r);
-                for (int64_t j = 0; j < d; j++) s += w[j] * (x[j] - F->mu[j]);
-            } else {
-                const float *x = row_ptr(F->X, r);
-                for (int64_t j = 0; j < d; j++) s += w[j] * ((double)x[j] - F->mu[j]);
-            }
-            z[c] = s;
-        }
-        int32_t pred = 0;
-        if (no == 1) pred = z[0] > 0;
-        else
-            for (int c = 1; c < no; c++)
-                if (z[c] > z[pred]) pred = c;
-        good += pred == F->y[r];
-    }
-    return nrows ? (double)good / (double)nrows : 0;
-}
-
-/* C <= 0: o->n_Cs values logspace(-4, 4), o->cv_folds stratified folds;
- * each fold walks the path from the smallest C, warm-started from the
- * previous C's solution. The C with the best mean held-out accuracy wins
- * (the first, i.e. the smallest, on ties, as LogisticRegressionCV), then
- * a refit on every row starts from the folds' mean solution at that C. */
-static gp_status fit_cv(lg_fit *F, double *theta, double *C_out, int32_t *iters,
-                        bool *converged) {
-    const gp_probe_opts *o = F->o;
-    int64_t n = F->X->rows, nv = (int64_t)F->nout * F->X->cols + (o->fit_intercept ? F->nout : 0);
-    int32_t nf = o->cv_folds, nC = o->n_Cs, full_iter = F->max_iter;
-    if (nf < 2 || nC < 1)
-        return gp__error(GP_EINVAL, "logistic: choosing C needs cv_folds >= 2 and n_Cs >= 1 "
-                         "(got %d, %d)", (int)nf, (int)nC);
-    int32_t *fold = alloc_n((size_t)n, sizeof *fold);
-    int64_t *rows = alloc_n((size_t)n, sizeof *rows);
-    double *acc = alloc_n((size_t)nf * (size_t)nC + (size_t)nC + (size_t)F->nout, sizeof *acc);
-    double *sol = alloc_n((size_t)nf * (size_t)nC * (size_t)nv, sizeof *sol);
-    gp_status st = GP_OK;
-    if (!fold || !rows || !acc || !sol) {
-        st = gp__error(GP_ENOMEM, "logistic: out of memory (cross-validation)");
-        goto done;
-    }
-    double *Cs = acc + (size_t)nf * (size_t)nC, *zbuf = Cs + nC;
-    for (int32_t j = 0; j < nC; j++)
-        Cs[j] = nC == 1 ? 1e-4 : pow(10.0, -4.0 + 8.0 * j / (nC - 1));
-    st = gp_split_kfold(F->y, n, F->k, nf, o->seed, fold);
-    if (st != GP_OK) {
-        gp__error_prefix("logistic: choosing C by cross-validation");
-        goto done;
-    }
-    int64_t total = (int64_t)nf * nC + 1;
-    /* progress counts fits here, not the iterations inside each */
-    gp_probe_opts quiet = *o;
-    quiet.progress = NULL;
-    /* Fold fits only rank the Cs by held-out accuracy, which settles long
-     * before the last digits of the weights do: a relative gradient of
-     * 1e-5 is plenty (scikit-learn's LogisticRegressionCV stops its fold
-     * fits at 100 iterations). The refit uses o->tol. */
-    quiet.tol = GP_MAX(o->tol, 1e-5);
-    if (o->max_iter <= 0) F->max_iter = GP_MIN(F->max_iter, 200);
-    F->o = &quiet;
-    for (int32_t f = 0; f < nf && st == GP_OK; f++) {
-        int64_t ntr = 0, nte = 0;
-        for (int64_t i = 0; i < n; i++)
-            if (fold[i] != f) rows[ntr++] = i;
-        for (int64_t i = 0; i < n; i++)
-            if (fold[i] == f) rows[ntr + nte++] = i;
-        double *th = sol + (size_t)f * (size_t)nC * (size_t)nv;
-        memset(th, 0, (size_t)nv * sizeof *th);
-        for (int32_t j = 0; j < nC && st == GP_OK; j++) {
-            double *tj = th + (size_t)j * (size_t)nv;
-            if (j > 0) memcpy(tj, tj - nv, (size_t)nv * sizeof *tj);
-            int32_t it = 0;
-            bool cv_conv;
-            st = fit_C(F, rows, ntr, Cs[j], tj, &it, &cv_conv);
-            acc[(size_t)f * nC + j] = accuracy(F, tj, rows + ntr, nte, zbuf);
-            if (o->progress)
-                o->progress(o->progress_user, (int64_t)f * nC + j + 1, total, "logistic cv");
-        }
-    }
-    if (st != GP_OK) goto done;
-    int32_t best = 0;
-    double best_acc = -1;
-    for (int32_t j = 0; j < nC; j++) {
-        double m = 0;
-        for (int32_t f = 0; f < nf; f++) m += acc[(size_t)f * nC + j];
-        m /= nf;
-        if (m > best_acc) best_acc = m, best = j;
-    }
-    memset(theta, 0, (size_t)nv * sizeof *theta);
-    for (int32_t f = 0; f < nf; f++)
-        for (int64_t e = 0; e < nv; e++)
-            theta[e] += sol[((size_t)f * nC + best) * (size_t)nv + e] / nf;
-    *C_out = Cs[best];
-    F->o = o;
-    F->max_iter = full_iter;
-    st = fit_C(F, NULL, n, Cs[best], theta, iters, converged);
-    if (st == GP_OK && o->progress) o->progress(o->progress_user, total, total, "logistic cv");
-done:
-    F->o = o;
-    F->max_iter = full_iter;
-    gp__free(fold);
-    gp__free(rows);
-    gp__free(acc);
-    gp__free(sol);
-    return st;
-}
-
 /* Newton pays n d^2 per iteration for its Hessian and converges in a
  * handful; L-BFGS pays ~n d per iteration and needs tens to hundreds.
  * Timed on 20000 rows: Newton wins up to about d = 1024. */
 #define LG_NEWTON_MAX_D 1024
 
+void gp__lg_teardown(lg_fit *F) {
+    pre_free(&F->pre);
+    gp__free(F->mu);
+    gp__free(F->sw);
+    F->mu = F->sw = NULL;
+    F->have_pre = false;
+}
+
+gp_status gp__lg_setup(lg_fit *F, const gp_matrix *X, const int32_t *y, int32_t k,
+                       const gp_probe_opts *o) {
+    int64_t n = X->rows, d = X->cols;
+    memset(F, 0, sizeof *F);
+    F->X = X;
+    F->y = y;
+    F->k = k;
+    F->o = o;
+    F->nout = k == 2 ? 1 : k;
+    F->newton = F->nout == 1 && (o->solver == GP_LOGISTIC_NEWTON ||
+                                 (o->solver == GP_LOGISTIC_AUTO && d <= LG_NEWTON_MAX_D));
+    F->max_iter = o->max_iter > 0 ? o->max_iter : F->newton ? 100 : 1000;
+    int64_t nv = F->nout * d + (o->fit_intercept ? F->nout : 0);
+    if (!gp__fits_lapack_int(n) || !gp__fits_lapack_int(nv) || !gp__fits_lapack_int(d))
+        return gp__error(GP_ESHAPE, "logistic: %lld x %lld is too large", (long long)n,
+                         (long long)d);
+    F->mu = gp__calloc((size_t)d, sizeof *F->mu);
+    if (o->class_weight_balanced) F->sw = alloc_n((size_t)n + (size_t)k, sizeof *F->sw);
+    if (!F->mu || (o->class_weight_balanced && !F->sw)) {
+        gp__lg_teardown(F);
+        return gp__error(GP_ENOMEM, "logistic: out of memory");
+    }
+    if (F->sw) {
+        double *cnt = F->sw + n;
+        memset(cnt, 0, (size_t)k * sizeof *cnt);
+        for (int64_t i = 0; i < n; i++) cnt[y[i]] += 1;
+        for (int64_t i = 0; i < n; i++) F->sw[i] = (double)n / ((double)k * cnt[y[i]]);
+    }
+    if (o->fit_intercept) {
+        for (int64_t i = 0; i < n; i++) {
+            if (X->dtype == GP_DTYPE_F64) {
+                const double *x = gp__lg_row(X, i);
+                for (int64_t j = 0; j < d; j++) F->mu[j] += x[j];
+            } else {
+                const float *x = gp__lg_row(X, i);
+                for (int64_t j = 0; j < d; j++) F->mu[j] += x[j];
+            }
+        }
+        for (int64_t j = 0; j < d; j++) F->mu[j] /= (double)n;
+    }
+    gp_status st = F->newton ? GP_OK : gp__lg_pre_init(F);
+    if (st != GP_OK) gp__lg_teardown(F);
+    return st;
+}
+
 gp_status gp__logistic_fit(const gp_matrix *X, const int32_t *y, int32_t k,
                            const gp_probe_opts *o, struct gp_probe *p) {
     int64_t n = X->rows, d = X->cols;
     lg_fit F;
-    memset(&F, 0, sizeof F);
-    F.X = X;
-    F.y = y;
-    F.k = k;
-    F.o = o;
-    F.nout = k == 2 ? 1 : k;
-    F.newton = F.nout == 1 && (o->solver == GP_LOGISTIC_NEWTON ||
-                               (o->solver == GP_LOGISTIC_AUTO && d <= LG_NEWTON_MAX_D));
-    F.max_iter = o->max_iter > 0 ? o->max_iter : F.newton ? 100 : 1000;
+    gp_status st = gp__lg_setup(&F, X, y, k, o);
+    if (st != GP_OK) return st;
     bool intercept = o->fit_intercept != 0;
     int64_t nv = F.nout * d + (intercept ? F.nout : 0);
-    gp_status st = GP_OK;
-    if (!gp__fits_lapack_int(n) || !gp__fits_lapack_int(nv) || !gp__fits_lapack_int(d))
-        return gp__error(GP_ESHAPE, "logistic: %lld x %lld is too large", (long long)n,
-                         (long long)d);
-    F.mu = gp__calloc((size_t)d, sizeof *F.mu);
     double *theta = gp__calloc((size_t)nv, sizeof *theta);
-    if (o->class_weight_balanced) F.sw = alloc_n((size_t)n + (size_t)k, sizeof *F.sw);
-    if (!F.mu || !theta || (o->class_weight_balanced && !F.sw)) {
+    if (!theta) {
         st = gp__error(GP_ENOMEM, "logistic: out of memory");
         goto done;
     }
-    if (F.sw) {
-        double *cnt = F.sw + n;
-        memset(cnt, 0, (size_t)k * sizeof *cnt);
-        for (int64_t i = 0; i < n; i++) cnt[y[i]] += 1;
-        for (int64_t i = 0; i < n; i++) F.sw[i] = (double)n / ((double)k * cnt[y[i]]);
-    }
-    if (intercept) {
-        for (int64_t i = 0; i < n; i++) {
-            if (X->dtype == GP_DTYPE_F64) {
-                const double *x = row_ptr(X, i);
-                for (int64_t j = 0; j < d; j++) F.mu[j] += x[j];
-            } else {
-                const float *x = row_ptr(X, i);
-                for (int64_t j = 0; j < d; j++) F.mu[j] += x[j];
-            }
-        }
-        for (int64_t j = 0; j < d; j++) F.mu[j] /= (double)n;
-    }
-    if (!F.newton && (st = pre_init(&F.pre, X, F.nout, o)) != GP_OK) goto done;
     int32_t iters = 0;
     bool conv = false;
     double C = o->C;
-    if (C > 0) st = fit_C(&F, NULL, n, C, theta, &iters, &conv);
-    else st = fit_cv(&F, theta, &C, &iters, &conv);
+    if (C > 0) st = gp__lg_fit_C(&F, NULL, n, C, theta, &iters, &conv);
+    else st = gp__lg_fit_cv(&F, theta, &C, &iters, &conv);
     if (st != GP_OK) goto done;
     p->n_outputs = F.nout;
     p->weight = alloc_n((size_t)F.nout * (size_t)d, sizeof *p->weight);
@@ -805,9 +698,7 @@ gp_status gp__logistic_fit(const gp_matrix *X, const int32_t *y, int32_t k,
     p->n_iter = iters;
     p->converged = conv;
 done:
-    pre_free(&F.pre);
-    gp__free(F.mu);
-    gp__free(F.sw);
+    gp__lg_teardown(&F);
     gp__free(theta);
     return st;
 }

@@ -3,8 +3,10 @@
  * scikit-learn's LogisticRegression (references by tests/fixtures_logistic.py)
  * for every solver, cross-validated C against LogisticRegressionCV, the
  * gradient at the solution, separable data with a huge C, determinism,
- * cancellation and failure at every allocation. */
+ * cancellation and failure at every allocation; the batched cross-validation
+ * (all folds and Cs at once) against the same problems solved one at a time. */
 #include "gp_test.h"
+#include "../probes/logistic_impl.h"  /* gp__logistic_cv_scores */
 
 #include <math.h>
 
@@ -263,6 +265,50 @@ static void logistic_should_choose_C_by_cross_validation(void **s) {
     case_free(&c);
 }
 
+/* The batched cross-validation (binary: every (fold, C) solved at once,
+ * float32 passes) against the path of single fits (warm-started, float64
+ * finish): the same chosen C and each held-out accuracy within a few rows
+ * (the fold fits stop at a relative gradient of 1e-5, where a row on the
+ * boundary can still flip); bit-identical when run twice. With and without
+ * intercept, balanced weights, float64 input, d > n. */
+static void logistic_cv_batched_should_match_one_problem_at_a_time(void **s) {
+    (void)s;
+    const char *names[] = {"noisy", "noisy64", "rarebal", "aniso", "larger", "wide"};
+    for (int i = 0; i < 6; i++) {
+        lcase c;
+        case_load(&c, names[i]);
+        for (int v = 0; v < 2; v++) {
+            gp_probe_opts o;
+            gp_probe_opts_init(&o);
+            o.C = 0;
+            o.n_Cs = 10;
+            o.cv_folds = 5;
+            o.seed = 7;
+            o.class_weight_balanced = c.balanced;
+            o.solver = v ? GP_LOGISTIC_LBFGS : GP_LOGISTIC_AUTO;
+            if (i == 3) o.fit_intercept = v;  /* aniso: with and without intercept */
+            double ab[50], ab2[50], ap[50];
+            int32_t bb = -1, bb2 = -1, bp = -1;
+            CHECK_OK(gp__logistic_cv_scores(&c.X, c.y, c.k, &o, true, ab, &bb));
+            CHECK_OK(gp__logistic_cv_scores(&c.X, c.y, c.k, &o, true, ab2, &bb2));
+            CHECK_OK(gp__logistic_cv_scores(&c.X, c.y, c.k, &o, false, ap, &bp));
+            assert_memory_equal(ab, ab2, sizeof ab);
+            assert_int_equal(bb, bb2);
+            /* wide (d > n) is separable: at C >= 1e3 neither solver gets
+             * near the optimum's huge weights in its iterations, and the
+             * choice can fall among those */
+            int32_t nC = i == 5 ? 8 : 10;
+            double nte = (double)c.n / o.cv_folds, worst = 0;
+            for (int e = 0; e < 50; e++)
+                if (e % 10 < nC) worst = GP_MAX(worst, fabs(ab[e] - ap[e]) * nte);
+            if ((bb != bp && i != 5) || worst > 3.5)
+                fail_msg("%s/%d: chosen C index %d batched, %d one at a time; accuracies "
+                         "differ by up to %.1f rows", names[i], v, (int)bb, (int)bp, worst);
+        }
+        case_free(&c);
+    }
+}
+
 /* Perfectly separable data with C = 1e10: weights stay finite (the L2 term
  * bounds them), classes are separated; with a small max_iter the fit says
  * it did not converge. */
@@ -371,22 +417,24 @@ static void t_free(void *p) {
 
 static void logistic_should_fail_cleanly_at_every_allocation(void **s) {
     (void)s;
-    lcase c;
+    lcase c, cb;
     case_load(&c, "wide3");  /* small: keeps the sweep short */
+    case_load(&cb, "wide");  /* binary: the batched cross-validation */
     gp_set_allocator(t_malloc, t_realloc, t_free);
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < 4; v++) {
         gp_probe_opts o;
         gp_probe_opts_init(&o);
         o.solver = v == 0 ? GP_LOGISTIC_LBFGS : GP_LOGISTIC_AUTO;
         o.class_weight_balanced = v == 1;
-        if (v == 2) {
+        if (v >= 2) {
             o.C = 0;
             o.n_Cs = 2;
             o.cv_folds = 2;
         }
-        const gp_matrix *X = &c.X;
-        const int32_t *y = c.y;
-        int32_t k = c.k;
+        const lcase *cc = v == 3 ? &cb : &c;
+        const gp_matrix *X = &cc->X;
+        const int32_t *y = cc->y;
+        int32_t k = cc->k;
         alloc_count = 0;
         fail_at = 0;
         live = 0;
@@ -409,6 +457,7 @@ static void logistic_should_fail_cleanly_at_every_allocation(void **s) {
     }
     gp_set_allocator(NULL, NULL, NULL);
     case_free(&c);
+    case_free(&cb);
 }
 
 int main(void) {
@@ -425,6 +474,7 @@ int main(void) {
         cmocka_unit_test(logistic_should_match_sklearn_on_real_activations),
         cmocka_unit_test(logistic_should_reach_a_zero_gradient),
         cmocka_unit_test(logistic_should_choose_C_by_cross_validation),
+        cmocka_unit_test(logistic_cv_batched_should_match_one_problem_at_a_time),
         cmocka_unit_test(logistic_should_stay_finite_on_separable_data_with_huge_C),
         cmocka_unit_test(logistic_should_be_deterministic),
         cmocka_unit_test(logistic_should_stop_when_cancelled),
