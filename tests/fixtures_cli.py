@@ -142,3 +142,8 @@ y1[:] = 0
 y1[:250] = 1
 y1[7] = 2
 np.save(path("probe_single.npy"), y1)
+
+# Perfectly separable data, for the large-C warning.
+Xs = rng.standard_normal((200, 50)).astype(np.float32)
+np.save(path("sep_X.npy"), Xs)
+np.save(path("sep_y.npy"), (Xs[:, 0] > 0).astype(np.int32))

@@ -76,6 +76,12 @@ expect_fail 1 "label 'false' is not a class of the probe" $G apply "$T/p.safeten
 expect_fail 1 "48 features, but the probe" $G apply "$T/p.safetensors" "$F/acts.npy"
 expect_fail 1 "not a probe" $G apply "$F/model.safetensors" "$X"
 
+# separable data with a huge C: finite weights, and a warning that says so
+if $G probe "$F/sep_X.npy" --labels "$F/sep_y.npy" --C 1e6 --json "$T/sep.json" -q 2>"$T/err" && \
+   grep -q "perfectly separable" "$T/err" && \
+   $PY -c "import json, math; r=json.load(open('$T/sep.json')); assert all(math.isfinite(v) for v in r['weight'][0])"
+then ok; else bad "separable data at large C: $(cat "$T/err")"; fi
+
 # bad input
 expect_fail 1 "only one class" $G probe "$X" --labels "$F/probe_one_class.npy"
 expect_fail 1 "single example" $G probe "$X" --labels "$F/probe_single.npy" --test-frac 0

@@ -521,6 +521,12 @@ int cmd_probe(int argc, char **argv) {
             cJSON_AddNumberToObject(cj, "test_accuracy", ctl.test_accuracy);
             cJSON_AddNumberToObject(cj, "selectivity", real.test_accuracy - ctl.test_accuracy);
         }
+        /* Separable training data: the L2 term alone keeps the weights
+         * finite, and they grow with C. */
+        const cJSON *tacc = cJSON_GetObjectItem(cJSON_GetObjectItem(report, "train"), "accuracy");
+        if (a.o.method == GP_PROBE_LOGISTIC && gp_probe_C(p) >= 1e4 && tacc && tacc->valuedouble >= 1.0)
+            fprintf(stderr, "geoprobe probe: warning: the training rows are perfectly separable and C = %g is "
+                    "large: the weights grow with C; lower --C for a stable direction\n", gp_probe_C(p));
         if (!gp_probe_converged(p))
             fprintf(stderr, "geoprobe probe: warning: %s did not converge in %d iterations (raise --max-iter, "
                     "or lower --C: the data may be separable)\n", gp_probe_method_name(a.o.method),
