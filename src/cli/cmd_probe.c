@@ -80,53 +80,62 @@ static int fit(const char *cmd, const gp_matrix *X, const int32_t *y, int32_t k,
     return s == GP_OK ? CLI_OK : cli_fail_gp(cmd);
 }
 
-/* Gather the labels/targets of the selected rows. */
-static void take(const int32_t *y, const double *t, const int64_t *rows, int64_t m, int32_t *ys, double *ts) {
-    for (int64_t i = 0; i < m; i++) {
-        if (y) ys[i] = y[rows[i]];
-        if (t) ts[i] = t[rows[i]];
+/* The selected rows of X, with their labels and targets, as one subset. */
+typedef struct subset {
+    gp_matrix X;
+    int32_t  *y;
+    double   *t;
+} subset;
+
+static void subset_free(subset *s) {
+    free(s->X.data);
+    free(s->y);
+    free(s->t);
+}
+
+static bool subset_take(const gp_matrix *X, const int32_t *y, const double *t, const int64_t *rows,
+                        int64_t m, subset *s) {
+    memset(s, 0, sizeof *s);
+    s->y = malloc((size_t)(m ? m : 1) * sizeof *s->y);
+    s->t = malloc((size_t)(m ? m : 1) * sizeof *s->t);
+    if (!s->y || !s->t || !cli_rows_copy(X, rows, m, &s->X)) {
+        subset_free(s);
+        return false;
     }
+    for (int64_t i = 0; i < m; i++) {
+        if (y) s->y[i] = y[rows[i]];
+        if (t) s->t[i] = t[rows[i]];
+    }
+    return true;
 }
 
 /* Score probe p on the rows listed; JSON into *out. */
 static int score_rows(const probe_args *a, const gp_probe *p, const gp_matrix *X, const int32_t *y,
                       const double *t, const int64_t *rows, int64_t m, int32_t n_boot, cJSON **out,
                       double *acc) {
-    gp_matrix S;
-    int32_t *ys = malloc((size_t)(m ? m : 1) * sizeof *ys);
-    double *ts = malloc((size_t)(m ? m : 1) * sizeof *ts);
-    if (!ys || !ts || !cli_rows_copy(X, rows, m, &S)) {
-        free(ys); free(ts);
-        return cli_fail("probe", "out of memory");
-    }
-    take(y, t, rows, m, ys, ts);
+    subset s;
+    if (!subset_take(X, y, t, rows, m, &s)) return cli_fail("probe", "out of memory");
     int rc;
     if (t) {
         gp_regression_metrics rm;
-        rc = cli_score_values("probe", p, &S, ts, NULL, out, &rm);
+        rc = cli_score_values("probe", p, &s.X, s.t, NULL, out, &rm);
         if (acc) *acc = rm.r2;
     } else {
         gp_metrics mm;
-        rc = cli_score_classes("probe", p, &S, ys, n_boot, a->seed, NULL, out, &mm);
+        rc = cli_score_classes("probe", p, &s.X, s.y, n_boot, a->seed, NULL, out, &mm);
         if (acc) *acc = mm.accuracy;
     }
-    free(S.data); free(ys); free(ts);
+    subset_free(&s);
     return rc;
 }
 
-/* Train on `train` rows, with their labels gathered. */
+/* Train on the rows listed. */
 static int fit_rows(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k, const double *t,
                     const int64_t *rows, int64_t m, gp_probe **p) {
-    gp_matrix S;
-    int32_t *ys = malloc((size_t)(m ? m : 1) * sizeof *ys);
-    double *ts = malloc((size_t)(m ? m : 1) * sizeof *ts);
-    if (!ys || !ts || !cli_rows_copy(X, rows, m, &S)) {
-        free(ys); free(ts);
-        return cli_fail("probe", "out of memory");
-    }
-    take(y, t, rows, m, ys, ts);
-    int rc = fit("probe", &S, t ? NULL : ys, k, t ? ts : NULL, &a->o, p);
-    free(S.data); free(ys); free(ts);
+    subset s;
+    if (!subset_take(X, y, t, rows, m, &s)) return cli_fail("probe", "out of memory");
+    int rc = fit("probe", &s.X, t ? NULL : s.y, k, t ? s.t : NULL, &a->o, p);
+    subset_free(&s);
     return rc;
 }
 
@@ -201,7 +210,7 @@ static int eval_kfold(const probe_args *a, const gp_matrix *X, const int32_t *y,
                     gp_regression_metrics rm;
                     double *ts = malloc((size_t)nte * sizeof *ts);
                     if (ts) {
-                        take(NULL, t, te, nte, NULL, ts);
+                        for (int64_t i = 0; i < nte; i++) ts[i] = t[te[i]];
                         gp_regression_metrics_compute(ts, buf, nte, &rm);
                         fold_score[f] = rm.r2;
                     }
