@@ -26,6 +26,15 @@ static inline const char *fixture(const char *name) {
     return b;
 }
 
+/* Load fixture DIR/NAME_SUFFIX.npy (the fixture scripts' naming), failing
+ * the test when it cannot. The caller frees it with gp_tensor_free. */
+#define load_fixture_tensor(dir, name, suffix, want, out) do { \
+        char rel_[256]; \
+        snprintf(rel_, sizeof rel_, "%s/%s_%s.npy", (dir), (name), (suffix)); \
+        *(out) = NULL; \
+        CHECK_OK(gp_tensor_load(fixture(rel_), (want), (out))); \
+    } while (0)
+
 /* Assert a call returned GP_OK, printing gp_last_error() when not. */
 #define CHECK_OK(call) do { \
         gp_status s_ = (call); \

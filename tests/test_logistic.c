@@ -22,10 +22,8 @@ typedef struct lcase {
 } lcase;
 
 static gp_tensor *load_t(const char *name, const char *suffix, gp_dtype want) {
-    char rel[256];
-    snprintf(rel, sizeof rel, "logistic/%s_%s.npy", name, suffix);
-    gp_tensor *t = NULL;
-    CHECK_OK(gp_tensor_load(fixture(rel), want, &t));
+    gp_tensor *t;
+    load_fixture_tensor("logistic", name, suffix, want, &t);
     return t;
 }
 
@@ -396,31 +394,11 @@ static void logistic_should_stop_when_cancelled(void **s) {
     case_free(&c);
 }
 
-/* Allocator that fails the k-th allocation and counts live blocks. */
-static long alloc_count, fail_at, live;
-static void *t_malloc(size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-static void *t_realloc(void *p, size_t n) {
-    if (++alloc_count == fail_at) return NULL;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-static void t_free(void *p) {
-    if (p) live--;
-    free(p);
-}
-
 static void logistic_should_fail_cleanly_at_every_allocation(void **s) {
     (void)s;
     lcase c, cb;
     case_load(&c, "wide3");  /* small: keeps the sweep short */
     case_load(&cb, "wide");  /* binary: the batched cross-validation */
-    gp_set_allocator(t_malloc, t_realloc, t_free);
     for (int v = 0; v < 4; v++) {
         gp_probe_opts o;
         gp_probe_opts_init(&o);
@@ -435,27 +413,25 @@ static void logistic_should_fail_cleanly_at_every_allocation(void **s) {
         const gp_matrix *X = &cc->X;
         const int32_t *y = cc->y;
         int32_t k = cc->k;
-        alloc_count = 0;
-        fail_at = 0;
-        live = 0;
+        oom_arm(0);
         gp_probe *p = NULL;
         CHECK_OK(gp_probe_fit(X, y, k, &o, &p));
         gp_probe_free(p);
-        long total = alloc_count;
-        if (live != 0) fail_msg("variant %d: %ld blocks leaked", v, live);
-        for (fail_at = 1; fail_at <= total; fail_at++) {
-            alloc_count = 0;
-            live = 0;
+        long total = oom_calls();
+        if (oom_live() != 0) fail_msg("variant %d: %ld blocks leaked", v, oom_live());
+        for (long fail_at = 1; fail_at <= total; fail_at++) {
+            oom_arm(fail_at);
             p = (gp_probe *)1;
             gp_status st = gp_probe_fit(X, y, k, &o, &p);
             if (st != GP_ENOMEM)
                 fail_msg("variant %d: allocation %ld of %ld: status %d (%s)", v, fail_at, total,
                          (int)st, gp_last_error());
             assert_null(p);
-            if (live != 0) fail_msg("variant %d: allocation %ld: %ld blocks leaked", v, fail_at, live);
+            if (oom_live() != 0)
+                fail_msg("variant %d: allocation %ld: %ld blocks leaked", v, fail_at, oom_live());
         }
     }
-    gp_set_allocator(NULL, NULL, NULL);
+    oom_disarm();
     case_free(&c);
     case_free(&cb);
 }

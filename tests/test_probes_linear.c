@@ -29,10 +29,8 @@
 /* ------------------------------------------------------------------ */
 
 static gp_tensor *load(const char *name, const char *suffix, gp_dtype want) {
-    char rel[256];
-    snprintf(rel, sizeof rel, "probes_linear/%s_%s.npy", name, suffix);
-    gp_tensor *t = NULL;
-    CHECK_OK(gp_tensor_load(fixture(rel), want, &t));
+    gp_tensor *t;
+    load_fixture_tensor("probes_linear", name, suffix, want, &t);
     return t;
 }
 
