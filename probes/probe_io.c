@@ -116,7 +116,11 @@ gp_status gp_probe_load(const char *path, gp_probe **out) {
     int32_t k = n_out == 1 ? 2 : n_out;
     if (s == GP_OK) {
         const char *method = meta_str(meta, "method"), *nc = meta_str(meta, "n_classes");
-        if (method && gp_probe_method_parse(method, &m) != GP_OK)
+        gp_ccs_method cm;
+        if (method && gp_ccs_method_parse(method, &cm) == GP_OK)
+            s = gp__error(GP_EINVAL, "%s: a contrast-pair probe (%s): apply it to two files, "
+                          "POS NEG", path, method);
+        else if (method && gp_probe_method_parse(method, &m) != GP_OK)
             s = gp__error(GP_EFORMAT, "%s: unknown probe method '%s' in metadata", path, method);
         if (s == GP_OK && nc) k = (int32_t)atoi(nc);
         if (s == GP_OK && m == GP_PROBE_RIDGE) k = 0;

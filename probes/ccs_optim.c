@@ -1,0 +1,394 @@
+/* ccs_optim.c — minimizing the CCS loss over every try at once.
+ *
+ *   L(w, b) = mean_i (p+_i - (1 - p-_i))^2 + mean_i min(p+_i, p-_i)^2,
+ *   p±_i = sigmoid(w . x±_i + b) on the normalized pairs.
+ *
+ * Each evaluation is one pass over the pairs for all tries still moving:
+ * a row block of POS and the same rows of NEG are normalized into one
+ * float32 buffer (2 nb, d), one GEMM gives the margins of every try
+ * (BLAS-3: X W^T with W (tries, d), not a GEMV per try), the loss and
+ * dL/dz follow per element in float64, and a second GEMM gives the
+ * gradient X^T R while the block is still in cache: X is read once per
+ * evaluation whatever the number of tries.
+ *
+ * Two optimizers: AdamW exactly as torch.optim.AdamW with the reference's
+ * schedule (full batch, so its results compare one to one with Burns et
+ * al.'s code), and a batched L-BFGS (a memory of 10 pairs and an Armijo
+ * backtracking line search per try) on L + l2/2 |theta|^2 that stops each
+ * try on a loss plateau. */
+#include "ccs_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+struct gp__ccs_pass {
+    const struct gp_ccs *c;
+    const gp_matrix *pos, *neg;
+    int64_t n, d, nb;
+    int32_t P;
+    float *xb;      /* (2 nb, d) normalized rows: POS block, then NEG block */
+    float *wf;      /* (P, d) */
+    float *zf, *rf; /* (2 nb, P) margins, dL/dz */
+    float *gf;      /* (P, d) one block's gradient */
+    double *gacc;   /* (P, d) */
+    double *bsum;   /* (P,) */
+};
+
+/* About 1 MiB of normalized rows per block: the GEMMs' operands stay in cache. */
+static int64_t block_rows(int64_t n, int64_t d) {
+    int64_t nb = ((int64_t)1 << 17) / GP_MAX(d, 1);
+    return GP_MIN(GP_MAX(nb, 8), n);
+}
+
+gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                           int32_t P, gp__ccs_pass **out) {
+    *out = NULL;
+    gp__ccs_pass *ps = gp__calloc(1, sizeof *ps);
+    if (!ps) return gp__error(GP_ENOMEM, "ccs: out of memory");
+    ps->c = c;
+    ps->pos = pos;
+    ps->neg = neg;
+    ps->n = pos->rows;
+    ps->d = c->d;
+    ps->P = P;
+    ps->nb = block_rows(ps->n, ps->d);
+    size_t d = (size_t)ps->d, nb = (size_t)ps->nb, p = (size_t)P;
+    ps->xb = gp__alloc_n(2 * nb * d, sizeof(float));
+    ps->wf = gp__alloc_n(p * d, sizeof(float));
+    ps->zf = gp__alloc_n(2 * nb * p, sizeof(float));
+    ps->rf = gp__alloc_n(2 * nb * p, sizeof(float));
+    ps->gf = gp__alloc_n(p * d, sizeof(float));
+    ps->gacc = gp__alloc_n(p * d, sizeof(double));
+    ps->bsum = gp__alloc_n(p, sizeof(double));
+    if (!ps->xb || !ps->wf || !ps->zf || !ps->rf || !ps->gf || !ps->gacc || !ps->bsum) {
+        gp__ccs_pass_free(ps);
+        return gp__error(GP_ENOMEM, "ccs: out of memory (%d tries of %lld features)", (int)P,
+                         (long long)d);
+    }
+    *out = ps;
+    return GP_OK;
+}
+
+void gp__ccs_pass_free(gp__ccs_pass *ps) {
+    if (!ps) return;
+    gp__free(ps->xb);
+    gp__free(ps->wf);
+    gp__free(ps->zf);
+    gp__free(ps->rf);
+    gp__free(ps->gf);
+    gp__free(ps->gacc);
+    gp__free(ps->bsum);
+    gp__free(ps);
+}
+
+static double sigmoid(double z) {
+    if (z >= 0) return 1 / (1 + exp(-z));
+    double e = exp(z);
+    return e / (1 + e);
+}
+
+void gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const double *theta,
+                       double *L, double *G) {
+    int64_t d = ps->d, nv = d + 1, n = ps->n;
+    for (int32_t a = 0; a < na; a++) {
+        const double *th = theta + act[a] * nv;
+        for (int64_t j = 0; j < d; j++) ps->wf[a * d + j] = (float)th[j];
+        L[act[a]] = 0;
+        ps->bsum[a] = 0;
+    }
+    if (G) memset(ps->gacc, 0, (size_t)na * (size_t)d * sizeof *ps->gacc);
+    double inv_n = 1 / (double)n;
+    for (int64_t r0 = 0; r0 < n; r0 += ps->nb) {
+        int64_t nb = GP_MIN(ps->nb, n - r0), m = 2 * nb;
+        gp__ccs_normalize_rows(ps->c, ps->pos, 0, r0, nb, ps->xb, d);
+        gp__ccs_normalize_rows(ps->c, ps->neg, 1, r0, nb, ps->xb + nb * d, d);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, na, (int)d, 1.0f, ps->xb,
+                    (int)d, ps->wf, (int)d, 0.0f, ps->zf, na);
+        for (int32_t a = 0; a < na; a++) {
+            double b = theta[act[a] * nv + d], loss = 0, bs = 0;
+            for (int64_t i = 0; i < nb; i++) {
+                double pp = sigmoid((double)ps->zf[i * na + a] + b);
+                double pn = sigmoid((double)ps->zf[(nb + i) * na + a] + b);
+                double cons = pp + pn - 1, mn = GP_MIN(pp, pn);
+                loss += cons * cons + mn * mn;
+                /* min's gradient goes to the smaller one (half each on a tie) */
+                double gmin_p = pp < pn ? 1 : pp > pn ? 0 : 0.5;
+                double dpp = 2 * cons + 2 * mn * gmin_p, dpn = 2 * cons + 2 * mn * (1 - gmin_p);
+                double rp = dpp * pp * (1 - pp) * inv_n, rn = dpn * pn * (1 - pn) * inv_n;
+                ps->rf[i * na + a] = (float)rp;
+                ps->rf[(nb + i) * na + a] = (float)rn;
+                bs += rp + rn;
+            }
+            L[act[a]] += loss;
+            ps->bsum[a] += bs;
+        }
+        if (!G) continue;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, na, (int)d, (int)m, 1.0f, ps->rf,
+                    na, ps->xb, (int)d, 0.0f, ps->gf, (int)d);
+        for (int64_t e = 0; e < (int64_t)na * d; e++) ps->gacc[e] += (double)ps->gf[e];
+    }
+    for (int32_t a = 0; a < na; a++) {
+        int32_t p = act[a];
+        L[p] *= inv_n;
+        if (!G) continue;
+        memcpy(G + p * nv, ps->gacc + a * d, (size_t)d * sizeof *G);
+        G[p * nv + d] = ps->bsum[a];
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* AdamW                                                              */
+/* ------------------------------------------------------------------ */
+
+static void trace_push(struct gp_ccs *c, int32_t p, double L) {
+    if (c->trace && c->trace_len[p] < c->trace_cap)
+        c->trace[(size_t)p * (size_t)c->trace_cap + (size_t)c->trace_len[p]++] = L;
+}
+
+/* torch.optim.AdamW (betas 0.9, 0.999, eps 1e-8): decoupled decay first,
+ * then the bias-corrected Adam step; the loss traced at each epoch is the
+ * one before its update, as the reference's training loop sees it. */
+static gp_status adam(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o, double *theta,
+                      double *G, double *mom, double *vel, int32_t *act, int32_t *iters) {
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    int32_t T = o->tries;
+    int64_t nv = c->d + 1;
+    for (int32_t t = 0; t < T; t++) act[t] = t;
+    for (int32_t e = 1; e <= o->epochs; e++) {
+        if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "ccs: cancelled");
+        gp__ccs_pass_eval(ps, T, act, theta, c->try_loss, G);
+        double bc1 = 1 - pow(b1, e), bc2 = sqrt(1 - pow(b2, e));
+        for (int32_t t = 0; t < T; t++) {
+            trace_push(c, t, c->try_loss[t]);
+            for (int64_t k = t * nv; k < (t + 1) * nv; k++) {
+                double g = G[k];
+                theta[k] *= 1 - o->lr * o->weight_decay;
+                mom[k] = b1 * mom[k] + (1 - b1) * g;
+                vel[k] = b2 * vel[k] + (1 - b2) * g * g;
+                theta[k] -= o->lr / bc1 * mom[k] / (sqrt(vel[k]) / bc2 + eps);
+            }
+        }
+        if (o->progress) o->progress(o->progress_user, e, o->epochs, "ccs adam");
+    }
+    gp__ccs_pass_eval(ps, T, act, theta, c->try_loss, NULL);
+    for (int32_t t = 0; t < T; t++) {
+        iters[t] = o->epochs;
+        iters[T + t] = 1;
+    }
+    return GP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Batched L-BFGS                                                     */
+/* ------------------------------------------------------------------ */
+
+enum { LM = 10, MAX_LS = 20, PLATEAU = 10 };
+
+typedef struct lbfgs_state {
+    int64_t nv;
+    double *x, *g, *xt, *gt, *dir, *S, *Y, *rho, *fring; /* per try */
+    double *f, *ft, *Lt, *step, *slope;
+    int32_t *mem, *head, *nls, *fresh, *alive;
+} lbfgs_state;
+
+static double dot(const double *a, const double *b, int64_t n) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static double max_abs(const double *a, int64_t n) {
+    double m = 0;
+    for (int64_t i = 0; i < n; i++) m = GP_MAX(m, fabs(a[i]));
+    return m;
+}
+
+/* The penalized objective and gradient of try p from its loss and raw gradient. */
+static double penalize(double L, const double *x, double *g, int64_t nv, double l2) {
+    for (int64_t e = 0; e < nv; e++) g[e] += l2 * x[e];
+    return L + 0.5 * l2 * dot(x, x, nv);
+}
+
+/* dir = -H g by the two-loop recursion over try p's memory; the step to try. */
+static void direction(lbfgs_state *B, int32_t p) {
+    int64_t nv = B->nv;
+    double *q = B->dir + p * nv, al[LM];
+    const double *g = B->g + p * nv;
+    for (int64_t e = 0; e < nv; e++) q[e] = -g[e];
+    int32_t m = B->mem[p];
+    for (int32_t i = m - 1; i >= 0; i--) {
+        int32_t slot = (B->head[p] + i) % LM;
+        const double *s = B->S + ((size_t)p * LM + slot) * nv, *y = B->Y + ((size_t)p * LM + slot) * nv;
+        al[i] = B->rho[p * LM + slot] * dot(s, q, nv);
+        for (int64_t e = 0; e < nv; e++) q[e] -= al[i] * y[e];
+    }
+    if (m > 0) {
+        int32_t slot = (B->head[p] + m - 1) % LM;
+        const double *y = B->Y + ((size_t)p * LM + slot) * nv;
+        double gam = 1 / (B->rho[p * LM + slot] * dot(y, y, nv));
+        for (int64_t e = 0; e < nv; e++) q[e] *= gam;
+    }
+    for (int32_t i = 0; i < m; i++) {
+        int32_t slot = (B->head[p] + i) % LM;
+        const double *s = B->S + ((size_t)p * LM + slot) * nv, *y = B->Y + ((size_t)p * LM + slot) * nv;
+        double be = B->rho[p * LM + slot] * dot(y, q, nv);
+        for (int64_t e = 0; e < nv; e++) q[e] += (al[i] - be) * s[e];
+    }
+    double sl = dot(g, q, nv);
+    if (!(sl < 0)) {  /* not a descent direction: forget the memory */
+        B->mem[p] = 0;
+        for (int64_t e = 0; e < nv; e++) q[e] = -g[e];
+        sl = -dot(g, g, nv);
+    }
+    B->slope[p] = sl;
+    B->step[p] = B->mem[p] == 0 ? GP_MIN(1.0, 1 / sqrt(-sl)) : 1.0;
+}
+
+static void accept(lbfgs_state *B, int32_t p) {
+    int64_t nv = B->nv;
+    int32_t slot = B->mem[p] < LM ? (B->head[p] + B->mem[p]) % LM : B->head[p];
+    double *s = B->S + ((size_t)p * LM + slot) * nv, *y = B->Y + ((size_t)p * LM + slot) * nv;
+    const double *x = B->x + p * nv, *xt = B->xt + p * nv, *g = B->g + p * nv, *gt = B->gt + p * nv;
+    for (int64_t e = 0; e < nv; e++) {
+        s[e] = xt[e] - x[e];
+        y[e] = gt[e] - g[e];
+    }
+    double sy = dot(s, y, nv);
+    if (sy > 1e-12 * sqrt(dot(s, s, nv) * dot(y, y, nv))) {
+        B->rho[p * LM + slot] = 1 / sy;
+        if (B->mem[p] < LM) B->mem[p]++;
+        else B->head[p] = (B->head[p] + 1) % LM;
+    }
+    memcpy(B->x + p * nv, xt, (size_t)nv * sizeof *xt);
+    memcpy(B->g + p * nv, gt, (size_t)nv * sizeof *gt);
+    B->f[p] = B->ft[p];
+}
+
+static gp_status lbfgs(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o,
+                       lbfgs_state *B, int32_t *act, int32_t *iters) {
+    int32_t T = o->tries, max_iter = o->max_iter > 0 ? o->max_iter : 1000, na = 0, ndone = 0;
+    int64_t nv = B->nv;
+    int32_t *conv = iters + T;
+    for (int32_t t = 0; t < T; t++) act[t] = t;
+    gp__ccs_pass_eval(ps, T, act, B->x, c->try_loss, B->g);
+    for (int32_t t = 0; t < T; t++) {
+        B->f[t] = penalize(c->try_loss[t], B->x + t * nv, B->g + t * nv, nv, o->l2);
+        B->fring[t * (PLATEAU + 1)] = B->f[t];
+        trace_push(c, t, c->try_loss[t]);
+        B->fresh[t] = 1;
+        iters[t] = 0;
+        conv[t] = 1;
+        B->alive[t] = max_iter > 0 && max_abs(B->g + t * nv, nv) > 0;
+        if (B->alive[t]) act[na++] = t;
+        else ndone++;
+    }
+    while (na > 0) {
+        if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "ccs: cancelled");
+        for (int32_t a = 0; a < na; a++) {
+            int32_t p = act[a];
+            if (B->fresh[p]) direction(B, p);
+            B->fresh[p] = 0;
+            for (int64_t e = p * nv; e < (p + 1) * nv; e++) B->xt[e] = B->x[e] + B->step[p] * B->dir[e];
+        }
+        gp__ccs_pass_eval(ps, na, act, B->xt, B->Lt, B->gt);
+        int32_t keep = 0;
+        for (int32_t a = 0; a < na; a++) {
+            int32_t p = act[a];
+            B->ft[p] = penalize(B->Lt[p], B->xt + p * nv, B->gt + p * nv, nv, o->l2);
+            double f = B->f[p], ft = B->ft[p], t = B->step[p];
+            /* near the optimum float32 rounding hides the decrease of f; a
+             * step that does not raise f and shrinks the gradient is progress */
+            bool ok = ft <= f + 1e-4 * t * B->slope[p] ||
+                      (ft - f <= 1e-7 * fabs(f) &&
+                       max_abs(B->gt + p * nv, nv) < max_abs(B->g + p * nv, nv));
+            if (ok) {
+                accept(B, p);
+                c->try_loss[p] = B->Lt[p];
+                trace_push(c, p, B->Lt[p]);
+                int32_t it = ++iters[p];
+                double *ring = B->fring + p * (PLATEAU + 1);
+                ring[it % (PLATEAU + 1)] = B->f[p];
+                B->fresh[p] = 1;
+                B->nls[p] = 0;
+                if (it >= PLATEAU) {
+                    double old = ring[(it - PLATEAU) % (PLATEAU + 1)];
+                    if (old - B->f[p] <= o->tol * GP_MAX(fabs(B->f[p]), 1e-12)) B->alive[p] = 0;
+                }
+                if (B->alive[p] && it >= max_iter) {
+                    B->alive[p] = 0;
+                    conv[p] = 0;
+                }
+            } else if (++B->nls[p] >= MAX_LS) {
+                B->alive[p] = 0;  /* no decrease left at float32's resolution */
+            } else {
+                /* minimum of the quadratic through f, the slope and ft, kept
+                 * within [0.1, 0.5] of the step */
+                double sl = B->slope[p] * t, den = 2 * (ft - f - sl);
+                double r = den > 0 ? -sl / den : 0.5;
+                B->step[p] = t * GP_MIN(GP_MAX(r, 0.1), 0.5);
+            }
+            if (B->alive[p]) act[keep++] = p;
+            else ndone++;
+        }
+        na = keep;
+        if (o->progress) o->progress(o->progress_user, ndone, T, "ccs lbfgs");
+    }
+    return GP_OK;
+}
+
+gp_status gp__ccs_optimize(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                           const gp_ccs_opts *o, double *theta, int32_t *iters) {
+    int32_t T = o->tries;
+    int64_t nv = c->d + 1;
+    size_t tv = (size_t)T * (size_t)nv;
+    gp__ccs_pass *ps = NULL;
+    gp_status s = gp__ccs_pass_new(c, pos, neg, T, &ps);
+    if (s != GP_OK) return s;
+    int32_t *act = gp__alloc_n((size_t)T * 6, sizeof *act);
+    if (!act) {
+        gp__ccs_pass_free(ps);
+        return gp__error(GP_ENOMEM, "ccs: out of memory");
+    }
+    if (o->optimizer == GP_CCS_ADAM) {
+        double *buf = gp__calloc(3 * tv, sizeof *buf);
+        if (!buf) s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries)", (int)T);
+        else s = adam(c, ps, o, theta, buf, buf + tv, buf + 2 * tv, act, iters);
+        gp__free(buf);
+    } else {
+        lbfgs_state B = {.nv = nv};
+        size_t nd = tv * (5 + 2 * LM) + (size_t)T * (LM + PLATEAU + 1 + 5);
+        double *buf = gp__calloc(nd, sizeof *buf);
+        if (!buf) {
+            s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries)", (int)T);
+        } else {
+            double *at = buf;
+            B.x = theta;
+            B.g = at, at += tv;
+            B.xt = at, at += tv;
+            B.gt = at, at += tv;
+            B.dir = at, at += tv;
+            at += tv;  /* spare */
+            B.S = at, at += tv * LM;
+            B.Y = at, at += tv * LM;
+            B.rho = at, at += (size_t)T * LM;
+            B.fring = at, at += (size_t)T * (PLATEAU + 1);
+            B.f = at, at += T;
+            B.ft = at, at += T;
+            B.Lt = at, at += T;
+            B.step = at, at += T;
+            B.slope = at;
+            B.mem = act + T;
+            B.head = act + 2 * T;
+            B.nls = act + 3 * T;
+            B.fresh = act + 4 * T;
+            B.alive = act + 5 * T;
+            memset(B.mem, 0, (size_t)T * 5 * sizeof *B.mem);
+            s = lbfgs(c, ps, o, &B, act, iters);
+        }
+        gp__free(buf);
+    }
+    gp__free(act);
+    gp__ccs_pass_free(ps);
+    return s;
+}
