@@ -81,7 +81,9 @@ void gp_ccs_opts_init(gp_ccs_opts *o) {
 struct gp_ccs *gp__ccs_new(int64_t d) {
     struct gp_ccs *c = gp__calloc(1, sizeof *c);
     double *buf = c ? gp__calloc((size_t)d * 5, sizeof *buf) : NULL;
-    if (!buf) {
+    float *fbuf = buf ? gp__calloc((size_t)d * 4, sizeof *fbuf) : NULL;
+    if (!fbuf) {
+        gp__free(buf);
         gp__free(c);
         gp__error(GP_ENOMEM, "ccs: out of memory (%lld features)", (long long)d);
         return NULL;
@@ -92,6 +94,10 @@ struct gp_ccs *gp__ccs_new(int64_t d) {
     c->scale[0] = buf + 2 * d;
     c->scale[1] = buf + 3 * d;
     c->w = buf + 4 * d;
+    for (int i = 0; i < 2; i++) {
+        c->mean_f32[i] = fbuf + (2 * i) * d;
+        c->inv_scale_f32[i] = fbuf + (2 * i + 1) * d;
+    }
     c->platt_a = 1;
     c->best = 0;
     c->converged = 1;
@@ -114,6 +120,7 @@ gp_status gp__ccs_alloc_tries(struct gp_ccs *c, int32_t tries, int32_t trace_cap
 void gp_ccs_free(gp_ccs *c) {
     if (!c) return;
     gp__free(c->mean[0]);
+    gp__free(c->mean_f32[0]);
     gp__free(c->try_loss);
     gp__free(c->try_cos);
     gp__free(c->trace);
@@ -132,6 +139,14 @@ static double elem(const gp_matrix *X, int64_t i, int64_t j) {
                                     : (double)((const float *)X->data)[at];
 }
 
+void gp__ccs_norm_sync(struct gp_ccs *c) {
+    for (int i = 0; i < 2; i++)
+        for (int64_t j = 0; j < c->d; j++) {
+            c->mean_f32[i][j] = (float)c->mean[i][j];
+            c->inv_scale_f32[i][j] = (float)(1 / c->scale[i][j]);
+        }
+}
+
 void gp__ccs_normalize_rows(const struct gp_ccs *c, const gp_matrix *X, int which, int64_t r0,
                             int64_t nr, float *out, int64_t ldo) {
     const double *mu = c->mean[which], *sc = c->scale[which];
@@ -143,8 +158,11 @@ void gp__ccs_normalize_rows(const struct gp_ccs *c, const gp_matrix *X, int whic
             const double *x = (const double *)X->data + at;
             for (int64_t j = 0; j < d; j++) o[j] = (float)((x[j] - mu[j]) / sc[j]);
         } else {
+            /* float32 throughout (vectorized): x - mean loses nothing x's
+             * own rounding has not lost already */
             const float *x = (const float *)X->data + at;
-            for (int64_t j = 0; j < d; j++) o[j] = (float)(((double)x[j] - mu[j]) / sc[j]);
+            const float *muf = c->mean_f32[which], *isf = c->inv_scale_f32[which];
+            for (int64_t j = 0; j < d; j++) o[j] = (x[j] - muf[j]) * isf[j];
         }
     }
 }
@@ -340,6 +358,7 @@ gp_status gp_ccs_fit(const gp_matrix *pos, const gp_matrix *neg, const gp_ccs_op
     c->norm = o->norm;
     s = fit_norm(c, pos, 0, "POS");
     if (s == GP_OK) s = fit_norm(c, neg, 1, "NEG");
+    if (s == GP_OK) gp__ccs_norm_sync(c);
     if (s == GP_OK) {
         if (o->method == GP_CCS_CCS) {
             s = fit_ccs(c, pos, neg, o);

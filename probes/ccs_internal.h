@@ -14,6 +14,8 @@ struct gp_ccs {
     gp_ccs_norm   norm;
     int64_t       d;
     double       *mean[2], *scale[2]; /* (d,) each; [0] POS, [1] NEG */
+    float        *mean_f32[2], *inv_scale_f32[2]; /* the same for float32 rows,
+                                         set by gp__ccs_norm_sync */
     double       *w;                  /* (d,) normalized space */
     double        b;
     int32_t       tries, best, n_iter, converged;
@@ -33,6 +35,9 @@ struct gp_ccs {
 struct gp_ccs *gp__ccs_new(int64_t d);
 /* Per-try arrays (losses, cosines, traces of trace_cap entries each). */
 gp_status gp__ccs_alloc_tries(struct gp_ccs *c, int32_t tries, int32_t trace_cap);
+
+/* Refresh the float32 copies of the normalization after it changed. */
+void gp__ccs_norm_sync(struct gp_ccs *c);
 
 /* Rows [r0, r0 + nr) of X normalized with set `which`'s statistics into
  * out (nr, d) float32, leading dimension ldo. Cannot fail. */

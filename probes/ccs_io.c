@@ -155,6 +155,7 @@ gp_status gp_ccs_load(const char *path, gp_ccs **out) {
             s = gp__error(GP_EFORMAT, "%s: normalization scale %lld is not positive", path,
                           (long long)j);
     if (s == GP_OK) s = gp__ccs_alloc_tries(c, 1, 0);
+    if (s == GP_OK) gp__ccs_norm_sync(c);
     if (s != GP_OK) {
         gp_ccs_free(c);
         return s;

@@ -28,6 +28,8 @@ struct gp__ccs_pass {
     int64_t n, d, nb;
     int32_t P;
     float *xb;      /* (2 nb, d) normalized rows: POS block, then NEG block */
+    float *xall;    /* every block normalized once, block k at 2 k nb rows, when it
+                       fits COPY_MAX; else NULL and each pass normalizes again */
     float *wf;      /* (P, d) */
     float *zf, *rf; /* (2 nb, P) margins, dL/dz */
     float *gf;      /* (P, d) one block's gradient */
@@ -35,10 +37,20 @@ struct gp__ccs_pass {
     double *bsum;   /* (P,) */
 };
 
-/* About 1 MiB of normalized rows per block: the GEMMs' operands stay in cache. */
+/* About 2 MiB of normalized rows per block: the GEMMs' operands stay in
+ * cache between the margins and the gradient. */
 static int64_t block_rows(int64_t n, int64_t d) {
-    int64_t nb = ((int64_t)1 << 17) / GP_MAX(d, 1);
+    int64_t nb = ((int64_t)1 << 18) / GP_MAX(d, 1);
     return GP_MIN(GP_MAX(nb, 8), n);
+}
+
+/* The normalized pairs are kept when they take at most 1 GiB: normalizing
+ * costs as much as the GEMMs of a pass, and L-BFGS or Adam make hundreds. */
+#define COPY_MAX ((uint64_t)1 << 30)
+
+static void normalize_block(const gp__ccs_pass *ps, int64_t r0, int64_t nb, float *dst) {
+    gp__ccs_normalize_rows(ps->c, ps->pos, 0, r0, nb, dst, ps->d);
+    gp__ccs_normalize_rows(ps->c, ps->neg, 1, r0, nb, dst + nb * ps->d, ps->d);
 }
 
 gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
@@ -54,6 +66,12 @@ gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const g
     ps->P = P;
     ps->nb = block_rows(ps->n, ps->d);
     size_t d = (size_t)ps->d, nb = (size_t)ps->nb, p = (size_t)P;
+    if (2 * (uint64_t)ps->n * d * sizeof(float) <= COPY_MAX) {
+        ps->xall = gp__alloc_n(2 * (size_t)ps->n * d, sizeof(float));
+        if (ps->xall)
+            for (int64_t r0 = 0; r0 < ps->n; r0 += ps->nb)
+                normalize_block(ps, r0, GP_MIN(ps->nb, ps->n - r0), ps->xall + 2 * r0 * ps->d);
+    }
     ps->xb = gp__alloc_n(2 * nb * d, sizeof(float));
     ps->wf = gp__alloc_n(p * d, sizeof(float));
     ps->zf = gp__alloc_n(2 * nb * p, sizeof(float));
@@ -72,6 +90,7 @@ gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const g
 
 void gp__ccs_pass_free(gp__ccs_pass *ps) {
     if (!ps) return;
+    gp__free(ps->xall);
     gp__free(ps->xb);
     gp__free(ps->wf);
     gp__free(ps->zf);
@@ -101,9 +120,9 @@ void gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const d
     double inv_n = 1 / (double)n;
     for (int64_t r0 = 0; r0 < n; r0 += ps->nb) {
         int64_t nb = GP_MIN(ps->nb, n - r0), m = 2 * nb;
-        gp__ccs_normalize_rows(ps->c, ps->pos, 0, r0, nb, ps->xb, d);
-        gp__ccs_normalize_rows(ps->c, ps->neg, 1, r0, nb, ps->xb + nb * d, d);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, na, (int)d, 1.0f, ps->xb,
+        const float *xb = ps->xall ? ps->xall + 2 * r0 * d : ps->xb;
+        if (!ps->xall) normalize_block(ps, r0, nb, ps->xb);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, na, (int)d, 1.0f, xb,
                     (int)d, ps->wf, (int)d, 0.0f, ps->zf, na);
         for (int32_t a = 0; a < na; a++) {
             double b = theta[act[a] * nv + d], loss = 0, bs = 0;
@@ -125,7 +144,7 @@ void gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const d
         }
         if (!G) continue;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, na, (int)d, (int)m, 1.0f, ps->rf,
-                    na, ps->xb, (int)d, 0.0f, ps->gf, (int)d);
+                    na, xb, (int)d, 0.0f, ps->gf, (int)d);
         for (int64_t e = 0; e < (int64_t)na * d; e++) ps->gacc[e] += (double)ps->gf[e];
     }
     for (int32_t a = 0; a < na; a++) {
