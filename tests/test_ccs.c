@@ -261,6 +261,7 @@ static void platt_matches_numpy(void **state) {
         c->norm = GP_CCS_NORM_CENTER;
         c->w[0] = 1;
         c->scale[0][0] = c->scale[1][0] = 1;
+        gp__ccs_norm_sync(c);
         CHECK_OK(gp__ccs_alloc_tries(c, 1, 0));
         CHECK_OK(gp_ccs_calibrate(c, &pos, &neg, y));
         double a, off;
