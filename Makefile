@@ -3,6 +3,8 @@
 #   make test       install missing Debian packages, build, run every test
 #   make demo       install missing Debian packages, run the main job on datasets/
 #   make asan       build and run the C tests under AddressSanitizer + UBSan
+#   make valgrind   CLI tests on ./geoprobe under valgrind memcheck (part of make test)
+#   make fuzz       libFuzzer harnesses in fuzz/ (clang), FUZZ_SECONDS each; not in make test
 #   make install PREFIX=/usr/local     library, header, CLI, geoprobe.pc
 #   make clean
 
@@ -20,14 +22,18 @@ BLAS_LIBS     ?= $(shell pkg-config --libs lapacke openblas 2>/dev/null || echo 
 CJSON_CFLAGS  ?= $(shell pkg-config --cflags libcjson 2>/dev/null)
 CJSON_LIBS    ?= $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 CMOCKA_LIBS   ?= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# Plots: cairo draws (PNG via its image surface, SVG, PDF); libpng writes PNG;
+# fontconfig only to release its caches (gp_plot_shutdown).
+CAIRO_CFLAGS  ?= $(shell pkg-config --cflags cairo libpng fontconfig 2>/dev/null || echo -I/usr/include/cairo -I/usr/include/libpng16)
+CAIRO_LIBS    ?= $(shell pkg-config --libs cairo libpng fontconfig 2>/dev/null || echo -lcairo -lpng16 -lfontconfig)
 
 # -ffast-math is never used: it breaks NaN checks and reproducibility.
 WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Werror
-BASEFLAGS = $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $(BLAS_CFLAGS) $(CJSON_CFLAGS)
+BASEFLAGS = $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $(BLAS_CFLAGS) $(CJSON_CFLAGS) $(CAIRO_CFLAGS)
 LIBFLAGS  = $(BASEFLAGS) -DGP_BUILD -fPIC -fvisibility=hidden
 LBFGS_LIBS    ?= -llbfgs
-LDLIBS    = $(BLAS_LIBS) $(CJSON_LIBS) $(LBFGS_LIBS) -lm -lpthread
+LDLIBS    = $(BLAS_LIBS) $(CJSON_LIBS) $(CAIRO_LIBS) $(LBFGS_LIBS) -lm -lpthread
 
 LIB_SRC = $(sort $(wildcard src/*.c probes/*.c plots/*.c))
 LIB_SRC := $(filter-out src/cli/%,$(LIB_SRC))
@@ -100,6 +106,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-c check-cli check-py
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory valgrind
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library and the
 # C tests, in build/asan (example: make asan).
@@ -113,12 +120,52 @@ asan-run: $(TEST_BIN) $(B)/geoprobe fixtures
 	@for t in tests/test_cli*.sh; do ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures \
 	    GEOPROBE=$(B)/geoprobe PY=$(PY) sh $$t || exit 1; done
 
+# valgrind memcheck of the plain build's ./geoprobe under the CLI tests of
+# file reading, bad input and output writing: test_cli.sh (info on every
+# kind of good and broken file, labels, JSON) and test_cli_disk.sh (pca,
+# probe, apply and every writer, on good and refusing disks). The numerical
+# suites take minutes under valgrind; ASan runs them all. Each run goes
+# through tests/valgrind_geoprobe.sh: an invalid read/write, uninitialised
+# use or definite leak makes it exit 99 and leaves a log; then this fails.
+.PHONY: valgrind fuzz fuzz-build fuzz-run
+VALGRIND_TESTS ?= tests/test_cli.sh tests/test_cli_disk.sh
+valgrind: all fixtures
+	@echo "== CLI tests under valgrind memcheck: $(VALGRIND_TESTS)"
+	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind
+	@for t in $(VALGRIND_TESTS); do GP_FIXTURES=$(B)/fixtures PY=$(PY) \
+	    GEOPROBE=tests/valgrind_geoprobe.sh GP_VALGRIND_LOGS=$(CURDIR)/$(B)/valgrind \
+	    sh $$t || exit 1; done
+	@sh tests/valgrind_geoprobe.sh --check-logs $(B)/valgrind
+
+# libFuzzer harnesses (fuzz/, clang): each runs FUZZ_SECONDS on its seed
+# corpus fuzz/corpus/NAME plus what it found before (build/fuzz/corpus/NAME);
+# crashes are saved as build/fuzz/crash-NAME-*. One harness: FUZZ_NAMES=npy.
+# Warnings are not errors in this build (clang warns where gcc does not).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   ?= npy safetensors labels
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) WARN="$(WARN) -Wno-error" \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    TESTLIB=build/fuzz/libgeoprobe.a fuzz-run
+fuzz-build: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(TESTLIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(BASEFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)
+fuzz-run: fuzz-build
+	@for n in $(FUZZ_NAMES); do mkdir -p $(B)/corpus/$$n; \
+	    echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	    $(B)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        -max_len=4096 -dict=fuzz/$$n.dict -artifact_prefix=$(B)/crash-$$n- \
+	        -print_final_stats=1 $(B)/corpus/$$n fuzz/corpus/$$n || exit 1; done
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
 geoprobe.pc: Makefile
-	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: geoprobe\nDescription: linear probing and representation geometry of neural-network activations\nVersion: %s\nRequires.private: openblas libcjson\nLibs: -L$${libdir} -lgeoprobe\nLibs.private: -llapacke -llbfgs -lm -lpthread\nCflags: -I$${includedir}\n' \
+	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: geoprobe\nDescription: linear probing and representation geometry of neural-network activations\nVersion: %s\nRequires.private: openblas libcjson cairo libpng fontconfig\nLibs: -L$${libdir} -lgeoprobe\nLibs.private: -llapacke -llbfgs -lm -lpthread\nCflags: -I$${includedir}\n' \
 	    '$(PREFIX)' '$(VERSION)' > $@
 
 install: all geoprobe.pc

@@ -669,9 +669,10 @@ typedef struct gp_ccs_opts {
                                       the loss; keeps w finite on separable
                                       pairs                         (1e-4)  */
     int32_t          max_iter;     /* lbfgs: iterations, 0 = 1000      (0)  */
-    double           tol;          /* lbfgs: stop when the objective falls by
-                                      less than tol (relative) over 10
-                                      iterations                    (1e-7)  */
+    double           tol;          /* lbfgs: stop a try when its objective
+                                      falls by less than tol over 10
+                                      iterations (absolute: the loss lies in
+                                      [0, 1])                       (1e-5)  */
     uint64_t         seed;         /* initialization: try t draws from its own
                                       stream, so results do not depend on
                                       the number of threads            (0)  */
@@ -782,7 +783,14 @@ GP_API const char *gp_ccs_metadata(const gp_ccs *c, const char *key);
  * the format the path's extension names: .png, .svg or .pdf (GP_EINVAL
  * otherwise). Files are written whole or not at all. Style: white
  * background, light grid, "nice" ticks, Okabe-Ito colors for classes and
- * series, viridis for continuous values and heatmaps, DejaVu Sans. */
+ * series, viridis for continuous values and heatmaps, DejaVu Sans.
+ * Every gp_plot_* takes o = NULL for the defaults (gp_plot_opts_init).
+ * Points with a NaN or infinite coordinate are skipped (scatter, contrast,
+ * hist); nothing finite at all is GP_EINVAL. The PNG always carries
+ * Software = "geoprobe <version>" and Title (the title) besides the
+ * caller's pairs; keys must be PNG keywords (1-79 printable ASCII, no
+ * doubled spaces), values UTF-8 (tEXt when ASCII, else iTXt). Large point
+ * clouds (over 20000 points) are embedded in SVG/PDF as one image. */
 
 typedef struct gp_plot_opts {
     int32_t width_px;          /* PNG width in pixels             (1600)   */
@@ -790,7 +798,8 @@ typedef struct gp_plot_opts {
     double  dpi;               /* text and lines are sized in points at
                                   this density; SVG/PDF pages are
                                   width_px/dpi inches wide          (200)   */
-    const char *title;         /* NULL = the chart's default title          */
+    const char *title;         /* NULL = the chart's default title,
+                                  "" = none                                  */
     int32_t n_meta;            /* provenance pairs (geoprobe version, the
                                   command line, input sha256...): PNG tEXt
                                   chunks, SVG <metadata>, PDF document info */
@@ -840,7 +849,7 @@ typedef struct gp_plot_hist_data {
     int32_t        n_bins;         /* 0 = automatic                       */
     int32_t        has_threshold;
     double         threshold;
-    const char    *x_label;
+    const char    *x_label;        /* NULL = "score" (y is "count")       */
 } gp_plot_hist_data;
 GP_API gp_status gp_plot_hist(const gp_plot_hist_data *h, const gp_plot_opts *o,
                               const char *path);
@@ -855,7 +864,7 @@ typedef struct gp_plot_curve_data {
     const char *const *series_names;
     int32_t       has_chance;
     double        chance;
-    const char   *x_label, *y_label;
+    const char   *x_label, *y_label; /* x NULL = "layer"; y NULL = none    */
 } gp_plot_curve_data;
 GP_API gp_status gp_plot_curve(const gp_plot_curve_data *c, const gp_plot_opts *o,
                                const char *path);
@@ -885,6 +894,12 @@ typedef struct gp_plot_contrast_data {
 } gp_plot_contrast_data;
 GP_API gp_status gp_plot_contrast(const gp_plot_contrast_data *c, const gp_plot_opts *o,
                                   const char *path);
+
+/* Release the font caches that cairo and fontconfig keep for the whole
+ * process once text has been drawn. Optional: call it at most once, at the
+ * end of a program that no longer draws (and whose other code does not use
+ * cairo or fontconfig), so that leak checkers such as ASan see no leaks. */
+GP_API void gp_plot_shutdown(void);
 
 /* ------------------------------------------------------------------ */
 /* Files: hashing and atomic writes                                   */
