@@ -223,7 +223,7 @@ int cmd_info(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *json = NULL, *labels = NULL;
     int c;
-    optind = 1;
+    optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {

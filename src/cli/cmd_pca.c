@@ -10,7 +10,8 @@
 
 static const char *USAGE =
     "geoprobe pca SPEC [-k K] [--solver auto|cov|svd|randomized] [--labels Y]\n"
-    "                    [--components OUT.npy] [--project OUT.npy] [--whiten] [--seed S] [--json FILE]";
+    "                    [--components OUT.npy] [--project OUT.npy] [--whiten] [--seed S] [--json FILE]\n"
+    "                    [--plot OUT.png|svg|pdf [--plot-kind scatter|scree] [--pcs A,B] [--log]]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -40,10 +41,22 @@ static void help(void) {
            "  --json FILE            JSON report (- for stdout)\n"
            "  -q, --quiet            no table on stdout\n"
            "  -h, --help             this help\n\n"
-           "Example:\n"
-           "  geoprobe pca datasets/larger_than/plain_layer3.npy -k 10 \\\n"
-           "      --labels datasets/larger_than/labels.npy --json pca.json\n",
+           "plot:\n",
            USAGE);
+    cli_plot_print_help(25, true);
+    printf("  --plot-kind K          scatter (default): the rows on two components, colored\n"
+           "                         by --labels class, with each class's centroid (numeric\n"
+           "                         labels with more than 12 values: a color scale);\n"
+           "                         scree: explained-variance ratio per component and the\n"
+           "                         cumulative ratio\n"
+           "  --pcs A,B              the scatter's components, 1-based (default 1,2); -k\n"
+           "                         must keep them\n"
+           "  --log                  scree: log scale for the per-component ratios\n\n"
+           "Examples:\n"
+           "  geoprobe pca datasets/larger_than/plain_layer3.npy -k 10 \\\n"
+           "      --labels datasets/larger_than/labels.npy --json pca.json\n"
+           "  geoprobe pca datasets/larger_than/plain_layer3.npy \\\n"
+           "      --labels datasets/larger_than/labels.npy --plot pca.png --pcs 1,3\n");
 }
 
 static bool parse_solver(const char *s, gp_pca_solver *out) {
@@ -60,13 +73,14 @@ typedef struct pca_args {
     const char *spec, *labels, *components, *project, *json;
     int quiet;
     gp_pca_opts opts;
+    cli_plot plot;
+    int scree, log_scale, pcs_set; /* --plot-kind scree, --log, --pcs given */
+    int64_t pc[2];                 /* --pcs, 0-based                       */
 } pca_args;
 
 /* Class centroids and separation: adds "classes" to the report. */
-static int report_classes(const pca_args *a, const gp_pca *p, const gp_matrix *X, cJSON *report,
-                          FILE *out) {
-    gp_labels *l = NULL;
-    if (!cli_load_labels("pca", a->labels, a->spec, X->rows, &l)) return CLI_FAIL;
+static int report_classes(const pca_args *a, const gp_labels *l, const gp_pca *p, const gp_matrix *X,
+                          cJSON *report, FILE *out) {
     int32_t nc = gp_labels_n_classes(l);
     int64_t k = gp_pca_n_components(p);
     double *cent = malloc((size_t)nc * (size_t)k * sizeof *cent);
@@ -107,8 +121,98 @@ static int report_classes(const pca_args *a, const gp_pca *p, const gp_matrix *X
     }
     free(cent);
     free(share);
-    gp_labels_free(l);
     return rc;
+}
+
+/* Numeric labels with more distinct values than this (a regression target,
+ * a position...) are drawn as a color scale rather than as classes. */
+enum { MAX_CLASS_COLORS = 12 };
+
+/* The chart: the rows on two components, or the scree. Drawn into a
+ * temporary file, put in place after every other output is written. */
+static int render_plot(pca_args *a, const gp_labels *l, const gp_pca *p, const gp_matrix *X,
+                       cJSON *report) {
+    int64_t k = gp_pca_n_components(p), n = X->rows;
+    const double *ratio = gp_pca_explained_variance_ratio(p);
+    const char *base = strrchr(a->spec, '/') ? strrchr(a->spec, '/') + 1 : a->spec;
+    char title[512];
+    cli_chart ch = {0};
+    if (a->scree) {
+        snprintf(title, sizeof title, "Explained variance: %s", base);
+        ch.kind = CLI_CHART_SCREE;
+        ch.title = title;
+        ch.scree = (gp_plot_scree_data){.k = k, .ratio = ratio, .log_scale = a->log_scale};
+        return cli_plot_render(&a->plot, "pca", &ch, report);
+    }
+    if (a->pc[0] >= k || a->pc[1] >= k)
+        return cli_fail("pca", "%s: --pcs %lld,%lld: the fit has %lld component%s (min(n, d) = %lld)", a->spec,
+                        (long long)a->pc[0] + 1, (long long)a->pc[1] + 1, (long long)k, k == 1 ? "" : "s",
+                        (long long)(X->rows < X->cols ? X->rows : X->cols));
+    /* The two projections only, (x - mean) . v (/ sqrt(ev) when whitened,
+     * as gp_pca_transform does), in float64: never an n x k buffer. */
+    double *xy = malloc(2 * (size_t)n * sizeof *xy + 1);
+    const char **names = NULL;
+    char *value_label = NULL;
+    int rc = CLI_OK;
+    if (!xy) rc = cli_fail("pca", "out of memory for the %lld plotted points", (long long)n);
+    const double *mu = gp_pca_mean(p), *ev = gp_pca_explained_variance(p);
+    for (int c = 0; rc == CLI_OK && c < 2; c++) {
+        const double *v = gp_pca_components(p) + (size_t)a->pc[c] * (size_t)X->cols;
+        double s = 1;
+        if (a->opts.whiten) s = ev[a->pc[c]] > 0 ? 1 / sqrt(ev[a->pc[c]]) : 0;
+        for (int64_t i = 0; i < n; i++) {
+            const float *row = (const float *)X->data + (size_t)i * (size_t)X->ld;
+            double dot = 0;
+            for (int64_t j = 0; j < X->cols; j++) dot += ((double)row[j] - mu[j]) * v[j];
+            xy[(size_t)c * (size_t)n + (size_t)i] = s * dot;
+        }
+    }
+    char xl[96], yl[96];
+    const char *wh = a->opts.whiten ? ", whitened" : "";
+    snprintf(xl, sizeof xl, "PC%lld (%.1f%% var.%s)", (long long)a->pc[0] + 1, 100 * ratio[a->pc[0]], wh);
+    snprintf(yl, sizeof yl, "PC%lld (%.1f%% var.%s)", (long long)a->pc[1] + 1, 100 * ratio[a->pc[1]], wh);
+    snprintf(title, sizeof title, "PCA: %s", base);
+    ch.kind = CLI_CHART_SCATTER;
+    ch.title = title;
+    ch.scatter = (gp_plot_scatter_data){.n = n, .x = xy, .y = xy + n, .x_label = xl, .y_label = yl};
+    if (l) {
+        int32_t nc = gp_labels_n_classes(l);
+        if (nc > MAX_CLASS_COLORS && gp_labels_is_numeric(l)) {
+            ch.scatter.values = gp_labels_values(l);
+            value_label = cli_plot_short_name(a->labels);
+            if (!value_label && rc == CLI_OK) rc = cli_fail("pca", "out of memory");
+            ch.scatter.value_label = value_label;
+        } else {
+            names = malloc((size_t)nc * sizeof *names);
+            if (!names && rc == CLI_OK) rc = cli_fail("pca", "out of memory");
+            for (int32_t i = 0; names && i < nc; i++) names[i] = gp_labels_class_name(l, i);
+            ch.scatter.ids = gp_labels_ids(l);
+            ch.scatter.n_classes = nc;
+            ch.scatter.class_names = names;
+            ch.scatter.show_centroids = 1;
+        }
+    }
+    if (rc == CLI_OK) rc = cli_plot_render(&a->plot, "pca", &ch, report);
+    free(names);
+    free(value_label);
+    free(xy);
+    return rc;
+}
+
+/* --pcs A,B: two different components, 1-based. */
+static bool parse_pcs(const char *s, int64_t pc[2]) {
+    const char *comma = strchr(s, ',');
+    long long a, b;
+    char first[32];
+    size_t len = comma ? (size_t)(comma - s) : 0;
+    if (!len || len >= sizeof first) return false;
+    memcpy(first, s, len);
+    first[len] = 0;
+    if (!cli_parse_int(first, 1, INT32_MAX, &a) || !cli_parse_int(comma + 1, 1, INT32_MAX, &b) || a == b)
+        return false;
+    pc[0] = a - 1;
+    pc[1] = b - 1;
+    return true;
 }
 
 static int write_outputs(const pca_args *a, const gp_pca *p, const gp_matrix *X) {
@@ -161,12 +265,18 @@ int cmd_pca(int argc, char **argv) {
         {"oversamples", required_argument, NULL, 'O'},  {"block-rows", required_argument, NULL, 'B'},
         {"threads", required_argument, NULL, 'j'},      {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},              {"help", no_argument, NULL, 'h'},
+        {"plot-kind", required_argument, NULL, 'T'},    {"pcs", required_argument, NULL, 'X'},
+        {"log", no_argument, NULL, 'G'},                CLI_PLOT_OPTIONS,
         {NULL, 0, NULL, 0}};
     pca_args a = {0};
     gp_pca_opts_init(&a.opts);
+    cli_plot_init(&a.plot);
+    a.pc[0] = 0;
+    a.pc[1] = 1;
+    int kind_set = 0;
     int c, rc = CLI_OK;
     long long v;
-    optind = 1;
+    optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "k:s:j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -209,6 +319,22 @@ int cmd_pca(int argc, char **argv) {
         case 'J': a.json = optarg; break;
         case 'q': a.quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        case 'T':
+            if (strcmp(optarg, "scatter") == 0) a.scree = 0;
+            else if (strcmp(optarg, "scree") == 0) a.scree = 1;
+            else return cli_usage_error("pca", USAGE, "unknown --plot-kind '%s' (scatter, scree)", optarg);
+            kind_set = 1;
+            break;
+        case 'X':
+            if (!parse_pcs(optarg, a.pc))
+                return cli_usage_error("pca", USAGE, "--pcs wants two different components, 1-based, like 1,2; not '%s'",
+                                       optarg);
+            a.pcs_set = 1;
+            break;
+        case 'G': a.log_scale = 1; break;
+        CLI_PLOT_CASES:
+            if ((rc = cli_plot_option(&a.plot, c, optarg, "pca", USAGE)) != CLI_OK) return rc;
+            break;
         default:
             return cli_usage_error("pca", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -217,6 +343,16 @@ int cmd_pca(int argc, char **argv) {
     if (optind + 1 < argc) return cli_usage_error("pca", USAGE, "one input only (got '%s' too)", argv[optind + 1]);
     a.spec = argv[optind];
     if (a.json && strcmp(a.json, "-") == 0) a.quiet = 1;
+    if ((rc = cli_plot_check(&a.plot, "pca", USAGE)) != CLI_OK) return rc;
+    if (!a.plot.path && (kind_set || a.pcs_set || a.log_scale))
+        return cli_usage_error("pca", USAGE, "--plot-kind, --pcs and --log go with --plot FILE");
+    if (a.scree && a.pcs_set) return cli_usage_error("pca", USAGE, "--pcs is for the scatter, not --plot-kind scree");
+    if (!a.scree && a.log_scale) return cli_usage_error("pca", USAGE, "--log is for --plot-kind scree");
+    int64_t top = a.pc[0] > a.pc[1] ? a.pc[0] : a.pc[1];
+    if (a.plot.path && !a.scree && a.opts.n_components > 0 && top >= a.opts.n_components)
+        return cli_usage_error("pca", USAGE, "--pcs %lld,%lld needs -k %lld or more (-k is %lld)",
+                               (long long)a.pc[0] + 1, (long long)a.pc[1] + 1, (long long)top + 1,
+                               (long long)a.opts.n_components);
 
     /* Text is held until everything succeeded: a failure prints one line. */
     char *text = NULL;
@@ -227,7 +363,10 @@ int cmd_pca(int argc, char **argv) {
     gp_tensor *t = NULL;
     gp_matrix X;
     gp_pca *p = NULL;
-    if (!cli_load_matrix("pca", a.spec, report, &t, &X)) {
+    gp_labels *l = NULL;
+    if (!cli_load_matrix("pca", a.spec, report, &t, &X) ||
+        (a.labels && !cli_load_labels("pca", a.labels, a.spec, X.rows, &l))) {
+        gp_tensor_free(t);
         cJSON_Delete(report);
         fclose(out);
         free(text);
@@ -261,15 +400,22 @@ int cmd_pca(int argc, char **argv) {
         cJSON_AddNumberToObject(report, "total_variance", gp_pca_total_variance(p));
         cJSON_AddNumberToObject(report, "fit_seconds", secs);
         print_table(&a, p, &X, secs, out);
-        if (a.labels) rc = report_classes(&a, p, &X, report, out);
+        if (l) rc = report_classes(&a, l, p, &X, report, out);
+        if (a.plot.path) cJSON_AddStringToObject(par, "plot_kind", a.scree ? "scree" : "scatter");
     }
+    /* The plot first (into a temporary file), so a failed plot writes
+     * nothing; it takes its place only after every other output. */
+    if (rc == CLI_OK) rc = render_plot(&a, l, p, &X, report);
     if (rc == CLI_OK) rc = write_outputs(&a, p, &X);
     if (rc == CLI_OK && a.json) rc = cli_report_write(report, "pca", a.json);
     else cJSON_Delete(report);
+    if (rc == CLI_OK) rc = cli_plot_commit(&a.plot, "pca");
+    else cli_plot_discard(&a.plot);
     fclose(out);
     if (rc == CLI_OK && !a.quiet) fwrite(text, 1, text_len, stdout);
     free(text);
     gp_pca_free(p);
+    gp_labels_free(l);
     gp_tensor_free(t);
     return rc;
 }

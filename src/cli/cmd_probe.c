@@ -11,7 +11,8 @@
 
 static const char *USAGE =
     "geoprobe probe SPEC --labels Y [--method logistic|massmean|massmean-iid|lda|ridge]\n"
-    "                    [--C 1.0|auto] [--test-frac 0.2 | --folds K] [--seed S] [--save P.safetensors]";
+    "                    [--C 1.0|auto] [--test-frac 0.2 | --folds K] [--seed S] [--save P.safetensors]\n"
+    "                    [--plot OUT.png|svg|pdf]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -53,10 +54,18 @@ static void help(void) {
            "  --json FILE        JSON report (- for stdout)\n"
            "  -q, --quiet        no summary on stdout\n"
            "  -h, --help         this help\n\n"
-           "Example:\n"
-           "  geoprobe probe datasets/larger_than/plain_layer3.npy \\\n"
-           "      --labels datasets/larger_than/labels.npy --folds 5 --save probe_l3.safetensors\n",
+           "plot: the probe's scores on the rows it did not train on (the held-out split,\n"
+           "every row out-of-fold with --folds, the training rows with --test-frac 0), one\n"
+           "histogram per true class. Two classes: the logit w.x + b, threshold 0 (the\n"
+           "decision). k > 2 classes: the true class's margin s_y - max over c != y of s_c\n"
+           "(> 0: predicted right). ridge: a scatter of prediction against target.\n",
            USAGE);
+    cli_plot_print_help(21, true);
+    printf("\nExamples:\n"
+           "  geoprobe probe datasets/larger_than/plain_layer3.npy \\\n"
+           "      --labels datasets/larger_than/labels.npy --folds 5 --save probe_l3.safetensors\n"
+           "  geoprobe probe datasets/larger_than/plain_layer3.npy \\\n"
+           "      --labels datasets/larger_than/labels.npy --plot scores.png --json probe.json\n");
 }
 
 typedef struct probe_args {
@@ -65,6 +74,8 @@ typedef struct probe_args {
     int32_t folds, n_boot, control, quiet;
     uint64_t seed;
     gp_probe_opts o;
+    cli_plot plot;
+    int want_scores;            /* keep the evaluated rows' scores (--plot) */
 } probe_args;
 
 /* What one evaluation (real labels or control labels) produces. */
@@ -72,15 +83,13 @@ typedef struct eval_result {
     cJSON *train, *test, *cv;   /* owned until added to the report */
     double test_accuracy;
     gp_probe *probe;            /* the probe to save and report */
+    /* want_scores: the score of each evaluated row (held-out, out-of-fold,
+     * or training when nothing is held out) with its class or target. */
+    int64_t pts_n;
+    double *pts_score, *pts_target;
+    int32_t *pts_y;
 } eval_result;
 
-static int fit(const char *cmd, const gp_matrix *X, const int32_t *y, int32_t k, const double *target,
-               const gp_probe_opts *o, gp_probe **p) {
-    gp_status s = target ? gp_probe_fit_regression(X, target, o, p) : gp_probe_fit(X, y, k, o, p);
-    return s == GP_OK ? CLI_OK : cli_fail_gp(cmd);
-}
-
-/* The selected rows of X, with their labels and targets, as one subset. */
 typedef struct subset {
     gp_matrix X;
     int32_t  *y;
@@ -109,6 +118,58 @@ static bool subset_take(const gp_matrix *X, const int32_t *y, const double *t, c
     return true;
 }
 
+/* The plotted score of each row of S: binary, the decision w.x + b;
+ * k > 2 classes, the true class's margin s_y - max_{c != y} s_c; ridge, the
+ * prediction. y (S's rows) may be NULL for ridge. */
+static int plot_scores(const gp_probe *p, const gp_matrix *S, const int32_t *y, double *out) {
+    int32_t m = gp_probe_n_outputs(p);
+    if (m != 1 && (!y || m != gp_probe_n_classes(p)))
+        return cli_fail("probe", "cannot plot a probe with %d outputs for %d classes", (int)m,
+                        (int)gp_probe_n_classes(p));
+    double *dec = malloc((size_t)S->rows * (size_t)m * sizeof *dec + 1);
+    if (!dec) return cli_fail("probe", "out of memory");
+    if (gp_probe_decision(p, S, dec) != GP_OK) {
+        free(dec);
+        return cli_fail_gp("probe");
+    }
+    for (int64_t i = 0; i < S->rows; i++) {
+        const double *s = dec + (size_t)i * (size_t)m;
+        if (m == 1) {
+            out[i] = s[0];
+            continue;
+        }
+        double other = -INFINITY;
+        for (int32_t c = 0; c < m; c++)
+            if (c != y[i] && s[c] > other) other = s[c];
+        out[i] = s[y[i]] - other;
+    }
+    free(dec);
+    return CLI_OK;
+}
+
+static int keep_scores(const gp_probe *p, const gp_matrix *X, const int32_t *y, const double *t,
+                       const int64_t *rows, int64_t m, eval_result *r) {
+    subset s;
+    r->pts_n = m;
+    r->pts_score = malloc((size_t)(m ? m : 1) * sizeof *r->pts_score);
+    r->pts_target = malloc((size_t)(m ? m : 1) * sizeof *r->pts_target);
+    r->pts_y = calloc((size_t)(m ? m : 1), sizeof *r->pts_y);
+    if (!r->pts_score || !r->pts_target || !r->pts_y || !subset_take(X, y, t, rows, m, &s))
+        return cli_fail("probe", "out of memory");
+    int rc = plot_scores(p, &s.X, y ? s.y : NULL, r->pts_score);
+    if (y) memcpy(r->pts_y, s.y, (size_t)m * sizeof *s.y);
+    if (t) memcpy(r->pts_target, s.t, (size_t)m * sizeof *s.t);
+    subset_free(&s);
+    return rc;
+}
+
+static int fit(const char *cmd, const gp_matrix *X, const int32_t *y, int32_t k, const double *target,
+               const gp_probe_opts *o, gp_probe **p) {
+    gp_status s = target ? gp_probe_fit_regression(X, target, o, p) : gp_probe_fit(X, y, k, o, p);
+    return s == GP_OK ? CLI_OK : cli_fail_gp(cmd);
+}
+
+/* The selected rows of X, with their labels and targets, as one subset. */
 /* Score probe p on the rows listed; JSON into *out. */
 static int score_rows(const probe_args *a, const gp_probe *p, const gp_matrix *X, const int32_t *y,
                       const double *t, const int64_t *rows, int64_t m, int32_t n_boot, cJSON **out,
@@ -161,6 +222,9 @@ static int eval_holdout(const probe_args *a, const gp_matrix *X, const int32_t *
     if (rc == CLI_OK) rc = fit_rows(a, X, y, k, t, tr, ntr, &r->probe);
     if (rc == CLI_OK) rc = score_rows(a, r->probe, X, y, t, tr, ntr, 0, &r->train, NULL);
     if (rc == CLI_OK && nte > 0) rc = score_rows(a, r->probe, X, y, t, te, nte, a->n_boot, &r->test, &r->test_accuracy);
+    if (rc == CLI_OK && a->want_scores)
+        rc = nte > 0 ? keep_scores(r->probe, X, t ? NULL : y, t, te, nte, r)
+                     : keep_scores(r->probe, X, t ? NULL : y, t, tr, ntr, r);
     if (rc == CLI_OK && nte == 0) {
         r->test = cJSON_CreateObject();
         cJSON_AddNumberToObject(r->test, "n", 0);
@@ -180,6 +244,17 @@ static int eval_kfold(const probe_args *a, const gp_matrix *X, const int32_t *y,
     double *oof = malloc((size_t)n * (size_t)(t ? 1 : k) * sizeof *oof);
     double *fold_score = calloc((size_t)a->folds, sizeof *fold_score), train_sum = 0;
     int rc = (fold && strata && tr && te && oof && fold_score) ? CLI_OK : cli_fail("probe", "out of memory");
+    if (rc == CLI_OK && a->want_scores) {
+        r->pts_n = n;
+        r->pts_score = malloc((size_t)n * sizeof *r->pts_score);
+        r->pts_target = malloc((size_t)n * sizeof *r->pts_target);
+        r->pts_y = malloc((size_t)n * sizeof *r->pts_y);
+        if (!r->pts_score || !r->pts_target || !r->pts_y) rc = cli_fail("probe", "out of memory");
+        for (int64_t i = 0; rc == CLI_OK && i < n; i++) {
+            r->pts_y[i] = t ? 0 : y[i];
+            r->pts_target[i] = t ? t[i] : 0;
+        }
+    }
     if (rc == CLI_OK && gp_split_kfold(t ? strata : y, n, nk, a->folds, a->seed, fold) != GP_OK)
         rc = cli_fail_gp("probe");
     for (int32_t f = 0; f < a->folds && rc == CLI_OK; f++) {
@@ -228,6 +303,17 @@ static int eval_kfold(const probe_args *a, const gp_matrix *X, const int32_t *y,
                 }
             }
             free(buf);
+            /* Out-of-fold plotted scores, by row. */
+            if (rc == CLI_OK && a->want_scores) {
+                double *sc = malloc((size_t)(nte ? nte : 1) * sizeof *sc);
+                int32_t *ys = malloc((size_t)(nte ? nte : 1) * sizeof *ys);
+                if (!sc || !ys) rc = cli_fail("probe", "out of memory");
+                for (int64_t i = 0; rc == CLI_OK && i < nte; i++) ys[i] = t ? 0 : y[te[i]];
+                if (rc == CLI_OK) rc = plot_scores(p, &S, t ? NULL : ys, sc);
+                for (int64_t i = 0; rc == CLI_OK && i < nte; i++) r->pts_score[te[i]] = sc[i];
+                free(sc);
+                free(ys);
+            }
             free(S.data);
         }
         gp_probe_free(p);
@@ -281,6 +367,9 @@ static int evaluate(const probe_args *a, const gp_matrix *X, const int32_t *y, i
 }
 
 static void free_result(eval_result *r) {
+    free(r->pts_score);
+    free(r->pts_target);
+    free(r->pts_y);
     cJSON_Delete(r->train);
     cJSON_Delete(r->test);
     cJSON_Delete(r->cv);
@@ -347,6 +436,38 @@ static void print_summary(FILE *out, const probe_args *a, const gp_matrix *X, co
                 gp_probe_converged(p) ? "converged" : "NOT converged");
 }
 
+/* The chart of the evaluated rows' scores: a histogram per true class
+ * (classifiers) or prediction against target (ridge). */
+static int render_plot(probe_args *a, const gp_labels *l, const eval_result *r, cJSON *report) {
+    const char *base = strrchr(a->spec, '/') ? strrchr(a->spec, '/') + 1 : a->spec;
+    const char *rows = a->folds >= 2 ? "out-of-fold" : a->test_frac > 0 ? "held-out" : "training-row";
+    const char *method = gp_probe_method_name(a->o.method);
+    char title[512];
+    cli_chart ch = {0};
+    ch.title = title;
+    if (a->o.method == GP_PROBE_RIDGE) {
+        snprintf(title, sizeof title, "%s probe, %s: %s predictions (n = %lld)", method, base, rows,
+                 (long long)r->pts_n);
+        ch.kind = CLI_CHART_SCATTER;
+        ch.scatter = (gp_plot_scatter_data){.n = r->pts_n, .x = r->pts_target, .y = r->pts_score,
+                                            .x_label = "target", .y_label = "prediction w·x + b"};
+        return cli_plot_render(&a->plot, "probe", &ch, report);
+    }
+    int32_t k = gp_labels_n_classes(l);
+    const char **names = malloc((size_t)k * sizeof *names);
+    if (!names) return cli_fail("probe", "out of memory");
+    for (int32_t i = 0; i < k; i++) names[i] = gp_labels_class_name(l, i);
+    snprintf(title, sizeof title, "%s probe, %s: %s scores (n = %lld)", method, base, rows, (long long)r->pts_n);
+    ch.kind = CLI_CHART_HIST;
+    ch.hist = (gp_plot_hist_data){.n = r->pts_n, .scores = r->pts_score, .ids = r->pts_y, .n_classes = k,
+                                  .class_names = names, .has_threshold = 1, .threshold = 0,
+                                  .x_label = k == 2 ? "logit w·x + b"
+                                                    : "true-class margin s_y − max other s_c"};
+    int rc = cli_plot_render(&a->plot, "probe", &ch, report);
+    free(names);
+    return rc;
+}
+
 int cmd_probe(int argc, char **argv) {
     static const struct option opts[] = {
         {"labels", required_argument, NULL, 'L'},    {"method", required_argument, NULL, 'm'},
@@ -359,15 +480,16 @@ int cmd_probe(int argc, char **argv) {
         {"control-types", required_argument, NULL, 'y'}, {"save", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},   {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        CLI_PLOT_OPTIONS,                            {NULL, 0, NULL, 0}};
     probe_args a = {0};
     a.test_frac = 0.2;
     a.n_boot = 1000;
     gp_probe_opts_init(&a.o);
+    cli_plot_init(&a.plot);
     int c, rc = CLI_OK, test_frac_set = 0;
     long long v;
     double x;
-    optind = 1;
+    optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "s:j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -436,6 +558,9 @@ int cmd_probe(int argc, char **argv) {
         case 'J': a.json = optarg; break;
         case 'q': a.quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        CLI_PLOT_CASES:
+            if ((rc = cli_plot_option(&a.plot, c, optarg, "probe", USAGE)) != CLI_OK) return rc;
+            break;
         default:
             return cli_usage_error("probe", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -448,6 +573,8 @@ int cmd_probe(int argc, char **argv) {
     if (regression && a.control) return cli_usage_error("probe", USAGE, "--control is for classifiers");
     a.spec = argv[optind];
     if (a.json && strcmp(a.json, "-") == 0) a.quiet = 1;
+    if ((rc = cli_plot_check(&a.plot, "probe", USAGE)) != CLI_OK) return rc;
+    a.want_scores = a.plot.path != NULL;
 
     cJSON *report = cli_report_new("probe");
     gp_tensor *t = NULL;
@@ -492,6 +619,7 @@ int cmd_probe(int argc, char **argv) {
             rc = cli_fail_gp("probe");
         probe_args ca = a;
         ca.n_boot = 0;
+        ca.want_scores = 0;
         if (rc == CLI_OK) rc = evaluate(&ca, &X, ctl_y, k, NULL, &ctl);
     }
     /* The summary reads the results before they move into the report, and
@@ -541,9 +669,14 @@ int cmd_probe(int argc, char **argv) {
                     "or lower --C: the data may be separable)\n", gp_probe_method_name(a.o.method),
                     (int)gp_probe_n_iter(p));
     }
+    /* The plot first (into a temporary file), so a failed plot writes
+     * nothing; it takes its place only after every other output. */
+    if (rc == CLI_OK && a.plot.path) rc = render_plot(&a, l, &real, report);
     if (rc == CLI_OK && a.save) rc = save_probe(&a, real.probe, l, report);
     if (rc == CLI_OK && a.json) rc = cli_report_write(report, "probe", a.json);
     else cJSON_Delete(report);
+    if (rc == CLI_OK) rc = cli_plot_commit(&a.plot, "probe");
+    else cli_plot_discard(&a.plot);
     if (rc == CLI_OK && !a.quiet && text) fwrite(text, 1, text_len, stdout);
     free(text);
     free_result(&real);

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *USAGE = "geoprobe similarity SPEC SPEC... [--metric cka|cosine] [--debiased] [--json FILE]";
+static const char *USAGE = "geoprobe similarity SPEC SPEC... [--metric cka|cosine] [--debiased] [--json FILE]\n"
+                           "                    [--plot OUT.png|svg|pdf]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -31,10 +32,15 @@ static void help(void) {
            "  --json FILE           JSON report (- for stdout)\n"
            "  -q, --quiet           no text on stdout\n"
            "  -h, --help            this help\n\n"
-           "Examples:\n"
-           "  geoprobe similarity datasets/larger_than/plain_layer{1,2,3,4,5}.npy\n"
-           "  geoprobe similarity probe_l3.safetensors probe_l4.safetensors --metric cosine\n",
+           "plot: a heatmap of the full matrix (two inputs: 2 x 2), rows and columns named\n"
+           "by input (file name without extension, with :TENSOR, @L, [row]), color range\n"
+           "[0, 1] for CKA and [-1, 1] for cosine.\n",
            USAGE);
+    cli_plot_print_help(24, true);
+    printf("\nExamples:\n"
+           "  geoprobe similarity datasets/larger_than/plain_layer{1,2,3,4,5}.npy\n"
+           "  geoprobe similarity datasets/larger_than/plain_layer{1,2,3,4,5}.npy --plot cka.png\n"
+           "  geoprobe similarity probe_l3.safetensors probe_l4.safetensors --metric cosine\n");
 }
 
 static const char *short_name(const char *spec) {
@@ -173,15 +179,39 @@ static int run_cka(int n_in, char **specs, int debiased, cJSON *report, char ***
     return rc;
 }
 
+/* The heatmap of the m x m matrix. */
+static int render_plot(cli_plot *plot, int m, char **names, const double *val, int cosine, int debiased,
+                       cJSON *report) {
+    if (m < 1) return cli_fail("similarity", "nothing to plot");
+    char **labels = calloc((size_t)m, sizeof *labels);
+    int rc = labels ? CLI_OK : cli_fail("similarity", "out of memory");
+    for (int i = 0; rc == CLI_OK && i < m; i++)
+        if (!(labels[i] = cli_plot_short_name(names[i]))) rc = cli_fail("similarity", "out of memory");
+    if (rc == CLI_OK) {
+        cli_chart ch = {.kind = CLI_CHART_HEATMAP,
+                        .title = cosine ? "Cosine similarity" : debiased ? "Debiased linear CKA" : "Linear CKA"};
+        ch.heatmap = (gp_plot_heatmap_data){
+            .rows = m, .cols = m, .values = val, .row_names = (const char *const *)labels,
+            .col_names = (const char *const *)labels, .has_range = 1, .vmin = cosine ? -1 : 0, .vmax = 1,
+            .show_values = -1, .colorbar_label = cosine ? "cosine" : debiased ? "debiased CKA" : "CKA"};
+        rc = cli_plot_render(plot, "similarity", &ch, report);
+    }
+    for (int i = 0; labels && i < m; i++) free(labels[i]);
+    free(labels);
+    return rc;
+}
+
 int cmd_similarity(int argc, char **argv) {
     static const struct option opts[] = {
         {"metric", required_argument, NULL, 'M'}, {"debiased", no_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 'j'}, {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        CLI_PLOT_OPTIONS,                         {NULL, 0, NULL, 0}};
     const char *json = NULL;
     int cosine = 0, debiased = 0, quiet = 0, c, rc = CLI_OK;
-    optind = 1;
+    cli_plot plot;
+    cli_plot_init(&plot);
+    optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -197,6 +227,9 @@ int cmd_similarity(int argc, char **argv) {
         case 'J': json = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        CLI_PLOT_CASES:
+            if ((rc = cli_plot_option(&plot, c, optarg, "similarity", USAGE)) != CLI_OK) return rc;
+            break;
         default:
             return cli_usage_error("similarity", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -206,6 +239,7 @@ int cmd_similarity(int argc, char **argv) {
         return cli_usage_error("similarity", USAGE, "give two or more inputs");
     if (debiased && cosine) return cli_usage_error("similarity", USAGE, "--debiased is for --metric cka");
     if (json && strcmp(json, "-") == 0) quiet = 1;
+    if ((rc = cli_plot_check(&plot, "similarity", USAGE)) != CLI_OK) return rc;
 
     cJSON *report = cli_report_new("similarity");
     cJSON *par = cli_report_params(report);
@@ -227,6 +261,11 @@ int cmd_similarity(int argc, char **argv) {
             cJSON *mat = cJSON_AddArrayToObject(report, "matrix");
             for (int i = 0; i < m; i++) cJSON_AddItemToArray(mat, cli_json_doubles(val + (size_t)i * (size_t)m, m));
         }
+        /* The plot before any output (into a temporary file, put in place
+         * at the end), so a failed plot writes nothing. */
+        rc = render_plot(&plot, m, names, val, cosine, debiased, report);
+    }
+    if (rc == CLI_OK) {
         if (degen) {
             cJSON *dg = cJSON_AddArrayToObject(report, "degenerate");
             for (int i = 0; i < m; i++) {
@@ -239,6 +278,8 @@ int cmd_similarity(int argc, char **argv) {
     }
     if (rc == CLI_OK && json) rc = cli_report_write(report, "similarity", json);
     else cJSON_Delete(report);
+    if (rc == CLI_OK) rc = cli_plot_commit(&plot, "similarity");
+    else cli_plot_discard(&plot);
     if (rc == CLI_OK && !quiet) {
         if (m == 2) printf("%s %s %s: %.6f\n", cosine ? "cosine" : "CKA", names[0], names[1], val[1]);
         else print_matrix(stdout, m, names, val);
