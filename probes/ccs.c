@@ -71,7 +71,7 @@ void gp_ccs_opts_init(gp_ccs_opts *o) {
     o->lr = 1e-3;
     o->weight_decay = 0.01;
     o->l2 = 1e-4;
-    o->tol = 1e-7;
+    o->tol = 1e-5;
 }
 
 /* ------------------------------------------------------------------ */
@@ -330,6 +330,7 @@ static gp_status closed_form_loss(struct gp_ccs *c, const gp_matrix *pos, const 
         gp__ccs_pass_eval(ps, 1, &act, theta, &c->loss, NULL);
         c->try_loss[0] = c->loss;
         c->try_cos[0] = 1;
+        c->n_iter = 1;
     }
     gp__ccs_pass_free(ps);
     gp__free(theta);
@@ -450,12 +451,14 @@ gp_status gp_ccs_predict_proba(const gp_ccs *c, const gp_matrix *pos, const gp_m
 }
 
 /* Platt: maximize sum y log s + (1 - y) log(1 - s), s = sigmoid(a x + c),
- * by Newton on (a, c). A tiny ridge on a keeps separable credences finite
- * (the sign, which is what matters most, is right long before). */
+ * by Newton on (a, c). A small ridge on a (1e-3 against a sum over the
+ * pairs) keeps the fit finite when the calibration pairs are separable,
+ * where the unpenalized a grows without bound and c drifts, moving the
+ * threshold off the credence's own 0.5; elsewhere it changes a by ~1e-5. */
 static void platt_fit(const double *x, const int32_t *y, int64_t n, double *a_out,
                       double *c_out) {
     double a = 0, c = 0;
-    const double ridge = 1e-10 * (double)n;
+    const double ridge = 1e-3;
     for (int it = 0; it < 100; it++) {
         double ga = -ridge * a, gc = 0, haa = ridge, hac = 0, hcc = 0;
         for (int64_t i = 0; i < n; i++) {

@@ -332,7 +332,7 @@ static gp_status lbfgs(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o,
                 B->nls[p] = 0;
                 if (it >= PLATEAU) {
                     double old = ring[(it - PLATEAU) % (PLATEAU + 1)];
-                    if (old - B->f[p] <= o->tol * GP_MAX(fabs(B->f[p]), 1e-12)) B->alive[p] = 0;
+                    if (old - B->f[p] <= o->tol) B->alive[p] = 0;
                 }
                 if (B->alive[p] && it >= max_iter) {
                     B->alive[p] = 0;

@@ -431,7 +431,7 @@ static gp_status lg_lbfgs(lg_prob *P, lg_pre *pre, double *theta, double tolabs,
         else if (ret == LBFGSERR_OUTOFMEMORY) st = gp__error(GP_ENOMEM, "logistic: L-BFGS: out of memory");
         else if (ret == LBFGSERR_MAXIMUMITERATION) break;
         else if (ret == LG_DONE) *converged = phase == 1;
-        else if (ret <= LBFGSERR_INVALID_N && ret >= LBFGSERR_INVALID_ORTHANTWISE_END)
+        else if (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END)
             st = gp__error(GP_EINTERNAL, "logistic: L-BFGS rejected its parameters (%d)", ret);
         else if (phase == 1) *converged = true;
         /* Anything else is a line search that can no longer decrease f at

@@ -66,6 +66,8 @@ cross-checked with scikit-learn LogisticRegression(penalty='none')):
 
 CLI data (tests/test_cli_ccs.sh), float32 (n, 16):
     cli_strong_{pos,neg}.npy, cli_strong_y.npy      400 pairs, strong truth
+                           (strength 1.5: not separable, supervised ~0.98)
+    cli_strong_u.npy       (16,) float64 its planted unit direction
     cli_nosignal_{pos,neg}.npy, cli_nosignal_y.npy  400 pairs, labels
                                                     independent of the data
     cli_short_neg.npy      (399, 16) (shape mismatch with cli_strong_pos)
@@ -73,6 +75,7 @@ CLI data (tests/test_cli_ccs.sh), float32 (n, 16):
     cli_nan_pos.npy        cli_strong_pos with NaN at row 3, column 5
     cli_y_short.npy        (399,) int32 labels (count mismatch)
     cli_y_words.txt        cli_strong_y as "false"/"true" lines
+    cli_y3.npy             (400,) int32, three classes (not contrast-pair labels)
 """
 import os
 import sys
@@ -300,7 +303,8 @@ def main():
 
     # CLI data
     n, d = 400, 16
-    pos, neg, y, _ = planted(rng, n, d, strength=3.0, distractor=0.5)
+    pos, neg, y, u = planted(rng, n, d, strength=1.5, distractor=0.5)
+    save(out, "cli_strong_u", u)
     save(out, "cli_strong_pos", pos, np.float32)
     save(out, "cli_strong_neg", neg, np.float32)
     save(out, "cli_strong_y", y, np.int32)
@@ -317,6 +321,7 @@ def main():
     bad[3, 5] = np.nan
     save(out, "cli_nan_pos", bad, np.float32)
     save(out, "cli_y_short", y[:-1], np.int32)
+    save(out, "cli_y3", np.arange(n) % 3, np.int32)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 /* cmd_apply.c — `geoprobe apply P.safetensors SPEC`: score activations
- * with a saved probe; with labels, report how well it reads them. */
+ * with a saved probe; with labels, report how well it reads them. A saved
+ * contrast-pair probe (ccs, crc, vinc) takes two inputs, POS and NEG, and
+ * normalizes them with the statistics saved from its training pairs. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -7,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *USAGE = "geoprobe apply P.safetensors SPEC [--labels Y] [--scores OUT.npy] [--json FILE]";
+static const char *USAGE = "geoprobe apply P.safetensors SPEC [--labels Y] [--scores OUT.npy] [--json FILE]\n"
+                           "       geoprobe apply P.safetensors POS NEG [--labels Y] [...]   (a ccs/crc/vinc probe)";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -16,9 +19,16 @@ static void help(void) {
            "accuracy, AUROC, log-loss and ECE (classifiers) or R^2 and Pearson r (ridge).\n"
            "Labels are matched to the probe's classes by name, so a label file must use\n"
            "the same values the probe was trained on.\n\n"
+           "A contrast-pair probe saved by `geoprobe ccs --save` takes two inputs, POS and\n"
+           "NEG (row i of each = the two answers of statement i). They are normalized with\n"
+           "the training pairs' saved statistics, never refitted. It reports the\n"
+           "credence P(x+ true) of each pair and, with --labels (1 = x+ true), the\n"
+           "accuracy: sign-calibrated when the probe was calibrated at training (with\n"
+           "labels), plus the paper's max(acc, 1 - acc) as paper_accuracy.\n\n"
            "options:\n"
            "  --labels Y        true labels (y.npy, y.txt, y.csv:COLUMN, y.json)\n"
-           "  --scores OUT.npy  write the scores w.x + b, (n,) or (n, k) float64\n"
+           "  --scores OUT.npy  write the scores w.x + b, (n,) or (n, k) float64 (contrast\n"
+           "                    pairs: P(x+ true), (n,))\n"
            "  --bootstrap N     resamples for 95%% intervals (default 1000; 0 = none)\n"
            "  --seed S          bootstrap seed (default 0)\n"
            "  -j, --threads N   BLAS threads\n"
@@ -27,15 +37,22 @@ static void help(void) {
            "  -h, --help        this help\n\n"
            "Example:\n"
            "  geoprobe probe train.npy --labels y_train.npy --test-frac 0 --save p.safetensors\n"
-           "  geoprobe apply p.safetensors test.npy --labels y_test.npy\n",
+           "  geoprobe apply p.safetensors test.npy --labels y_test.npy\n"
+           "  geoprobe ccs pos.npy neg.npy --labels y.npy --test-frac 0 --save c.safetensors\n"
+           "  geoprobe apply c.safetensors new_pos.npy new_neg.npy --labels new_y.npy\n",
            USAGE);
 }
 
-/* Map the label file's classes onto the probe's by name. */
-static int map_labels(const gp_probe *p, const char *path, const gp_labels *l, int32_t **y_out) {
-    const char *classes = gp_probe_metadata(p, "classes");
+/* Map the label file's classes onto the probe's (k classes, names in the
+ * metadata's "classes" JSON array, may be NULL) by name. */
+static int map_labels(const char *classes, int32_t k, const char *path, const gp_labels *l, int32_t **y_out) {
     cJSON *names = classes ? cJSON_Parse(classes) : NULL;
-    int32_t k = gp_probe_n_classes(p), nl = gp_labels_n_classes(l);
+    if (names && cJSON_GetArraySize(names) == 0) {
+        cJSON_Delete(names);   /* saved without labels: no names to match */
+        names = NULL;
+        classes = NULL;
+    }
+    int32_t nl = gp_labels_n_classes(l);
     int32_t *map = malloc((size_t)nl * sizeof *map);
     int rc = map ? CLI_OK : cli_fail("apply", "out of memory");
     for (int32_t c = 0; c < nl && rc == CLI_OK; c++) {
@@ -46,8 +63,10 @@ static int map_labels(const gp_probe *p, const char *path, const gp_labels *l, i
                 const char *pn = cJSON_GetStringValue(cJSON_GetArrayItem(names, j));
                 if (pn && strcmp(pn, name) == 0) map[c] = j;
             }
-        } else if (nl == k) {
-            map[c] = c;   /* no names saved: assume the same sorted classes */
+        } else if (nl == k || (k == 2 && nl == 1 && gp_labels_is_numeric(l))) {
+            /* no names saved: assume the same sorted classes (a numeric
+             * file holding one class: its value is the class id) */
+            map[c] = nl == k ? c : (int32_t)gp_labels_values(l)[0];
         }
         if (map[c] < 0 || map[c] >= k) {
             rc = cli_fail("apply", "%s: label '%s' is not a class of the probe (classes: %s) — labels from "
@@ -64,6 +83,137 @@ static int map_labels(const gp_probe *p, const char *path, const gp_labels *l, i
     return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* Contrast-pair probes (ccs, crc, vinc)                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct apply_opts {
+    const char *probe, *pos, *neg, *labels, *scores, *json;
+    int32_t n_boot;
+    uint64_t seed;
+    int quiet;
+} apply_opts;
+
+/* 1 when path holds a contrast-pair probe (its normalization tensors, or
+ * method ccs/crc/vinc in the metadata), 0 when not, -1 (error printed)
+ * when the file cannot be read. */
+static int is_pair_probe(const char *path) {
+    gp_file *f = NULL;
+    if (gp_file_open(path, &f) != GP_OK) {
+        cli_fail_gp("apply");
+        return -1;
+    }
+    int pair = gp_file_format(f) == GP_FORMAT_SAFETENSORS && gp_file_find_tensor(f, "pos_mean") >= 0;
+    cJSON *meta = cJSON_Parse(gp_file_metadata_json(f));
+    const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "method"));
+    gp_ccs_method cm;
+    if (m && gp_ccs_method_parse(m, &cm) == GP_OK) pair = 1;
+    cJSON_Delete(meta);
+    gp_file_close(f);
+    return pair;
+}
+
+static const char *pair_method(const char *path) {
+    static char name[16];
+    gp_file *f = NULL;
+    snprintf(name, sizeof name, "ccs");
+    if (gp_file_open(path, &f) != GP_OK) return name;
+    cJSON *meta = cJSON_Parse(gp_file_metadata_json(f));
+    const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "method"));
+    if (m) snprintf(name, sizeof name, "%s", m);
+    cJSON_Delete(meta);
+    gp_file_close(f);
+    return name;
+}
+
+static int apply_pairs(const apply_opts *o) {
+    cJSON *report = cli_report_new("apply");
+    gp_ccs *c = NULL;
+    gp_tensor *tp = NULL, *tn = NULL;
+    gp_labels *l = NULL;
+    gp_matrix P, N;
+    int32_t *y = NULL;
+    double *cred = NULL, *proba = NULL;
+    cJSON *met = NULL;
+    cli_ccs_eval ev = {0};
+    int rc = CLI_OK;
+    if (gp_ccs_load(o->probe, &c) != GP_OK) rc = cli_fail_gp("apply");
+    if (rc == CLI_OK && (!cli_load_matrix("apply", o->pos, report, &tp, &P) ||
+                         !cli_load_matrix("apply", o->neg, report, &tn, &N)))
+        rc = CLI_FAIL;
+    if (rc == CLI_OK && (P.rows != N.rows || P.cols != N.cols))
+        rc = cli_fail("apply", "%s (%lld x %lld) and %s (%lld x %lld) differ in shape: row i of each must be the two "
+                      "answers of statement i", o->pos, (long long)P.rows, (long long)P.cols, o->neg,
+                      (long long)N.rows, (long long)N.cols);
+    if (rc == CLI_OK && P.cols != gp_ccs_n_features(c))
+        rc = cli_fail("apply", "%s: %lld features, but the probe %s was trained on %lld", o->pos, (long long)P.cols,
+                      o->probe, (long long)gp_ccs_n_features(c));
+    if (rc == CLI_OK && o->labels && !cli_load_labels("apply", o->labels, o->pos, P.rows, &l)) rc = CLI_FAIL;
+    if (rc == CLI_OK && l) rc = map_labels(gp_ccs_metadata(c, "classes"), 2, o->labels, l, &y);
+    size_t m = (size_t)(P.rows ? P.rows : 1);
+    if (rc == CLI_OK && (!(cred = malloc(m * sizeof *cred)) || !(proba = malloc(m * sizeof *proba))))
+        rc = cli_fail("apply", "out of memory");
+    if (rc == CLI_OK && (gp_ccs_credence(c, &P, &N, NULL, NULL, cred) != GP_OK ||
+                         gp_ccs_predict_proba(c, &P, &N, proba) != GP_OK))
+        rc = cli_fail_gp("apply");
+    if (rc == CLI_OK) rc = cli_ccs_score("apply", c, &P, &N, y, o->n_boot, o->seed, NULL, NULL, &met, &ev);
+    if (rc == CLI_OK && o->scores) {
+        int64_t shape[1] = {P.rows};
+        if (gp_npy_write(o->scores, GP_DTYPE_F64, 1, shape, proba) != GP_OK) rc = cli_fail_gp("apply");
+    }
+    const char *method = c ? gp_ccs_method_name(gp_ccs_get_method(c)) : "";
+    if (rc == CLI_OK) {
+        cJSON *par = cli_report_params(report);
+        cJSON_AddStringToObject(par, "probe", o->probe);
+        if (o->labels) cJSON_AddStringToObject(par, "labels", o->labels);
+        cJSON_AddNumberToObject(par, "bootstrap", o->n_boot);
+        cJSON_AddNumberToObject(par, "seed", (double)o->seed);
+        cJSON_AddStringToObject(report, "method", method);
+        cJSON_AddStringToObject(report, "norm", gp_ccs_norm_name(gp_ccs_get_norm(c)));
+        cJSON_AddBoolToObject(report, "calibrated", ev.calibrated);
+        cJSON_AddNumberToObject(report, "n", (double)P.rows);
+        if (y) {
+            cJSON_AddNumberToObject(report, "accuracy", ev.calibrated ? ev.sign_calibrated_accuracy : ev.accuracy);
+            cJSON_AddNumberToObject(report, "paper_accuracy", ev.accuracy);
+            if (ev.calibrated) cJSON_AddNumberToObject(report, "sign_calibrated_accuracy", ev.sign_calibrated_accuracy);
+            else cJSON_AddNullToObject(report, "sign_calibrated_accuracy");
+            cJSON_AddNumberToObject(report, "auroc", ev.auroc);
+        }
+        cJSON_AddItemToObject(report, "metrics", met);
+        met = NULL;
+        cJSON_AddItemToObject(report, "credence", cli_json_doubles(cred, P.rows));
+        cJSON_AddItemToObject(report, "proba", cli_json_doubles(proba, P.rows));
+        if (o->json) rc = cli_report_write(report, "apply", o->json);
+        else cJSON_Delete(report);
+        report = NULL;
+    }
+    if (rc == CLI_OK && !o->quiet) {
+        const char *ncal = gp_ccs_metadata(c, "calibration_pairs");
+        printf("apply %s to %s / %s: %lld pairs, %s probe (norm %s, %s)\n", o->probe, o->pos, o->neg,
+               (long long)P.rows, method, gp_ccs_norm_name(gp_ccs_get_norm(c)),
+               ev.calibrated ? "sign calibrated at training" : "uncalibrated: the sign is unknown");
+        if (ncal && ev.calibrated) printf("  calibrated on %s labeled training pairs\n", ncal);
+        if (y && ev.calibrated)
+            printf("  accuracy %.4f (sign-calibrated)  paper-style %.4f  AUROC %.4f\n", ev.sign_calibrated_accuracy,
+                   ev.accuracy, ev.auroc);
+        else if (y)
+            printf("  paper-style accuracy %.4f (max(acc, 1 - acc))  AUROC %.4f (of the raw credence)\n", ev.accuracy,
+                   ev.auroc);
+        printf("  mean credence %.4f\n", ev.credence_mean);
+        if (o->scores) printf("  P(x+ true) written to %s\n", o->scores);
+    }
+    cJSON_Delete(report);
+    cJSON_Delete(met);
+    free(cred);
+    free(proba);
+    free(y);
+    gp_labels_free(l);
+    gp_tensor_free(tp);
+    gp_tensor_free(tn);
+    gp_ccs_free(c);
+    return rc;
+}
+
 int cmd_apply(int argc, char **argv) {
     static const struct option opts[] = {
         {"labels", required_argument, NULL, 'L'}, {"scores", required_argument, NULL, 'O'},
@@ -76,7 +226,7 @@ int cmd_apply(int argc, char **argv) {
     uint64_t seed = 0;
     int quiet = 0, c, rc = CLI_OK;
     long long v;
-    optind = 1;
+    optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "s:j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -102,9 +252,27 @@ int cmd_apply(int argc, char **argv) {
             return cli_usage_error("apply", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (argc - optind != 2) return cli_usage_error("apply", USAGE, "give a probe file and one input");
+    if (argc - optind < 2) return cli_usage_error("apply", USAGE, "give a probe file and its input(s)");
+    if (argc - optind > 3)
+        return cli_usage_error("apply", USAGE, "a probe file and one input (two, POS and NEG, for a contrast-pair probe)");
     const char *probe_path = argv[optind], *spec = argv[optind + 1];
     if (json && strcmp(json, "-") == 0) quiet = 1;
+    apply_opts ao = {probe_path, spec, argc - optind == 3 ? argv[optind + 2] : NULL, labels, scores_path, json,
+                     n_boot, seed, quiet};
+    int pair = is_pair_probe(probe_path);
+    if (pair < 0) return CLI_FAIL;
+    if (pair && !ao.neg)
+        return cli_fail("apply", "%s is a contrast-pair probe (%s): give two inputs, POS and NEG (row i of each = "
+                        "the two answers of statement i)", probe_path, pair_method(probe_path));
+    if (pair) return apply_pairs(&ao);
+    if (ao.neg) {
+        gp_probe *q = NULL;
+        if (gp_probe_load(probe_path, &q) != GP_OK) return cli_fail_gp("apply");
+        rc = cli_fail("apply", "%s is a %s probe: give one input, not two (POS NEG is for probes saved by "
+                      "`geoprobe ccs`)", probe_path, gp_probe_method_name(gp_probe_get_method(q)));
+        gp_probe_free(q);
+        return rc;
+    }
 
     cJSON *report = cli_report_new("apply");
     gp_probe *p = NULL;
@@ -139,7 +307,7 @@ int cmd_apply(int argc, char **argv) {
             }
         } else {
             gp_metrics mm;
-            rc = map_labels(p, labels, l, &y);
+            rc = map_labels(gp_probe_metadata(p, "classes"), gp_probe_n_classes(p), labels, l, &y);
             if (rc == CLI_OK) rc = cli_score_classes("apply", p, &X, y, n_boot, seed, NULL, &met, &mm);
             if (rc == CLI_OK)
                 snprintf(line, sizeof line, "accuracy %.4f  AUROC %.4f  log-loss %.4f  ECE %.4f", mm.accuracy,
