@@ -6,6 +6,7 @@
 #include "geoprobe.h"
 
 #include <cJSON.h>
+#include <getopt.h>
 #include <stdbool.h>
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -77,11 +78,186 @@ int cli_score_classes(const char *cmd, const gp_probe *p, const gp_matrix *X, co
 int cli_score_values(const char *cmd, const gp_probe *p, const gp_matrix *X, const double *target,
                      double *pred_out, cJSON **json, gp_regression_metrics *met);
 
+/* Contrast-pair probes (ccs, apply): the numbers of one set of pairs. */
+typedef struct cli_ccs_eval {
+    int64_t n;
+    int calibrated;                   /* the probe's sign was fixed by labels */
+    double accuracy;                  /* max(acc, 1 - acc) of credence > 0.5  */
+    double sign_calibrated_accuracy;  /* accuracy of P(x+ true) > 0.5 (NaN when
+                                         uncalibrated)                        */
+    double auroc;                     /* of P(x+ true)                        */
+    double credence_mean;
+} cli_ccs_eval;
+/* Score pairs (pos, neg) with a fitted probe: credence, calibrated
+ * probabilities and, when y (n,) (1 = x+ true) is given, both accuracies,
+ * AUROC, log-loss, ECE, with bootstrap CIs when n_boot > 0. JSON object into
+ * *json; p_pos / p_neg (n,) may be NULL. */
+int cli_ccs_score(const char *cmd, const gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                  const int32_t *y, int32_t n_boot, uint64_t seed, double *p_pos, double *p_neg,
+                  cJSON **json, cli_ccs_eval *ev);
+/* --compare on one split: a supervised logistic probe (C = 1) on the
+ * normalized differences n+(x+) - n-(x-) of the training pairs with every
+ * training label ytr, and a seeded random unit direction on the same
+ * differences, its sign and Platt scale fitted on the calibration pairs
+ * (rows cal[0..ncal) of the training pairs), like the probe's. Both are
+ * measured on the test pairs (yte). */
+typedef struct cli_ccs_compare {
+    double sup_acc, sup_auroc, sup_train_acc;  /* supervised                */
+    double rnd_acc, rnd_cal_acc, rnd_auroc;    /* random: max(acc, 1 - acc),
+                                                  calibrated, AUROC         */
+} cli_ccs_compare;
+int cli_ccs_compare_baselines(const char *cmd, const gp_ccs *c, const gp_matrix *Ptr, const gp_matrix *Ntr,
+                              const int32_t *ytr, const int64_t *cal, int64_t ncal, const gp_matrix *Pte,
+                              const gp_matrix *Nte, const int32_t *yte, uint64_t seed, cli_ccs_compare *r);
+/* splitmix64: the next 64 random bits of the stream *s. */
+uint64_t cli_mix64(uint64_t *s);
+
+/* ------------------------------------------------------------------ */
+/* Plots (plot_cli.c): the options every charting command shares, the  */
+/* provenance written into the file, the report's "plot" object.       */
+/* ------------------------------------------------------------------ */
+/*
+ * A command that draws a chart (cmd_pca.c is a complete example):
+ *
+ *   static const struct option opts[] = {..., CLI_PLOT_OPTIONS, {NULL, 0, NULL, 0}};
+ *   cli_plot plot;
+ *   cli_plot_init(&plot);
+ *   ...in the getopt_long switch:
+ *   CLI_PLOT_CASES:
+ *       if ((rc = cli_plot_option(&plot, c, optarg, "ccs", USAGE)) != CLI_OK) return rc;
+ *       break;
+ *   ...after the loop, before any computation (usage errors exit 2 here):
+ *   if ((rc = cli_plot_check(&plot, "ccs", USAGE)) != CLI_OK) return rc;
+ *   ...compute and fill the report; then, BEFORE writing any output file:
+ *   cli_chart ch = {.kind = CLI_CHART_CONTRAST, .title = "...", .contrast = {...}};
+ *   if (rc == CLI_OK) rc = cli_plot_render(&plot, "ccs", &ch, report);
+ *   ...write --save, --json...; at the very end:
+ *   if (rc == CLI_OK) rc = cli_plot_commit(&plot, "ccs");
+ *   else cli_plot_discard(&plot);
+ *
+ * cli_plot_render draws into a hidden temporary file beside FILE (same
+ * folder and extension) and adds the chart's data to report["plot"];
+ * commit renames the file into place, discard deletes it. So a run that
+ * fails anywhere leaves no plot, and a failed plot (an unwritable folder,
+ * say) fails the run before the JSON is written. Render, commit and discard
+ * do nothing when --plot was not given. The chart's arrays are borrowed
+ * until cli_plot_render returns. Provenance in the file: "Command" (the
+ * command line) and "Input N" = "PATH SHA256" for each of the report's
+ * inputs; the library adds "Software".
+ */
+enum {
+    CLI_OPT_PLOT = 0x1100, /* getopt_long codes, clear of every short option */
+    CLI_OPT_DPI,
+    CLI_OPT_SIZE,
+    CLI_OPT_PLOT_TITLE
+};
+#define CLI_PLOT_OPTIONS                                                              \
+    {"plot", required_argument, NULL, CLI_OPT_PLOT},                                  \
+        {"dpi", required_argument, NULL, CLI_OPT_DPI},                                \
+        {"size", required_argument, NULL, CLI_OPT_SIZE},                              \
+        {"plot-title", required_argument, NULL, CLI_OPT_PLOT_TITLE}
+#define CLI_PLOT_CASES                                                                \
+    case CLI_OPT_PLOT:                                                                \
+    case CLI_OPT_DPI:                                                                 \
+    case CLI_OPT_SIZE:                                                                \
+    case CLI_OPT_PLOT_TITLE
+/* Print the --help lines for them to stdout, descriptions at column col
+ * (the command's own option column); with_plot: the --plot line too. */
+void cli_plot_print_help(int col, bool with_plot);
+
+typedef struct cli_plot {
+    const char *path;      /* --plot FILE, NULL = no chart                */
+    double dpi;            /* --dpi                               (200)   */
+    int32_t width, height; /* --size                        (1600x1200)   */
+    const char *title;     /* --plot-title, NULL = the chart's own        */
+    int tuned;             /* --dpi, --size or --plot-title was given     */
+    char *tmp;             /* rendered file awaiting cli_plot_commit      */
+} cli_plot;
+
+void cli_plot_init(cli_plot *p);
+/* Handle one of CLI_PLOT_CASES: CLI_OK, or CLI_USAGE after printing why
+ * (an extension other than .png/.svg/.pdf, --dpi / --size out of range). */
+int cli_plot_option(cli_plot *p, int opt, const char *arg, const char *cmd, const char *usage);
+/* Whether path names a plot format: FILE.png, FILE.svg or FILE.pdf. */
+bool cli_plot_path_ok(const char *path);
+/* After option parsing: --dpi, --size or --plot-title without --plot is a
+ * usage error. CLI_OK, or CLI_USAGE after printing why. */
+int cli_plot_check(const cli_plot *p, const char *cmd, const char *usage);
+
+/* What a chart is drawn from: one of the library's data structs. */
+typedef enum cli_chart_kind {
+    CLI_CHART_SCATTER = 0,
+    CLI_CHART_SCREE,
+    CLI_CHART_HIST,
+    CLI_CHART_CURVE,
+    CLI_CHART_HEATMAP,
+    CLI_CHART_CONTRAST,
+    CLI_CHART_N
+} cli_chart_kind;
+
+typedef struct cli_chart {
+    cli_chart_kind kind;
+    const char *title; /* default title (--plot-title wins); NULL = the library's */
+    union {
+        gp_plot_scatter_data scatter;
+        gp_plot_scree_data scree;
+        gp_plot_hist_data hist;
+        gp_plot_curve_data curve;
+        gp_plot_heatmap_data heatmap;
+        gp_plot_contrast_data contrast;
+    };
+} cli_chart;
+
+/* "scatter", "scree", "hist", "curve", "heatmap", "contrast". */
+const char *cli_chart_kind_name(cli_chart_kind k);
+bool cli_chart_kind_parse(const char *s, cli_chart_kind *out);
+/* The report's "plot" object for a chart: "kind", "title" and every array
+ * and label the chart is drawn from (the schema: `geoprobe plot --help`). */
+cJSON *cli_chart_json(const cli_chart *c);
+/* Draw with the library function of c->kind. */
+gp_status cli_chart_draw(const cli_chart *c, const gp_plot_opts *o, const char *path);
+
+/* Provenance pairs for the file. */
+typedef struct cli_plot_meta {
+    int32_t n, cap;
+    char **keys, **values;
+} cli_plot_meta;
+bool cli_plot_meta_add(cli_plot_meta *m, const char *key, const char *value);
+/* "Command": cli.argv shell-quoted; then "Input 1", "Input 2"... =
+ * "PATH SHA256" for each record of inputs (a report's "inputs" array, may be
+ * NULL). false when out of memory. */
+bool cli_plot_meta_command(cli_plot_meta *m, const cJSON *inputs);
+void cli_plot_meta_free(cli_plot_meta *m);
+/* argv joined by spaces, each word single-quoted for a POSIX shell when it
+ * needs it. malloc'd; NULL when out of memory. */
+char *cli_shell_join(int argc, char *const *argv);
+/* gp_plot_opts from the options (title: --plot-title, else default_title)
+ * and meta (may be NULL), which must outlive *o. */
+void cli_plot_fill_opts(const cli_plot *p, const cli_plot_meta *m, const char *default_title,
+                        gp_plot_opts *o);
+
+/* Draw c into the temporary file with the given provenance (what
+ * cli_plot_render does, without the report). */
+int cli_plot_draw(cli_plot *p, const char *cmd, const cli_chart *c, const cli_plot_meta *m);
+/* Provenance from cli.argv and report's inputs, draw, and set
+ * report["plot"] = cli_chart_json(c) (report may be NULL). */
+int cli_plot_render(cli_plot *p, const char *cmd, const cli_chart *c, cJSON *report);
+/* Rename the drawn file into place (CLI_FAIL after printing why). */
+int cli_plot_commit(cli_plot *p, const char *cmd);
+/* Delete the drawn file, if any. */
+void cli_plot_discard(cli_plot *p);
+/* A short label for an input: the base name without .npy / .safetensors /
+ * .json, keeping :TENSOR, @L and [row] ("dir/acts.npy@3" -> "acts@3").
+ * malloc'd; NULL when out of memory. */
+char *cli_plot_short_name(const char *spec);
+
 /* Subcommands. */
 int cmd_info(int argc, char **argv);
 int cmd_pca(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_ccs(int argc, char **argv);
 
 #endif

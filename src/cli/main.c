@@ -1,6 +1,7 @@
 /* main.c — `geoprobe <command> [options] <inputs>`: choose the BLAS
  * kernels, then hand the command line to the subcommand. */
 #include "cli.h"
+#include "sweep.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,12 @@ static const struct {
     {"info", cmd_info, "shape, dtype, tensors, NaN/Inf count, norms, outlier dims"},
     {"pca", cmd_pca, "principal components, explained variance, class structure"},
     {"probe", cmd_probe, "train and evaluate a linear probe (logistic, mass-mean, LDA, ridge)"},
+    {"ccs", cmd_ccs, "unsupervised truth direction from contrast pairs (CCS, CRC-TPC, VINC)"},
     {"apply", cmd_apply, "score new activations with a saved probe"},
     {"similarity", cmd_similarity, "linear CKA between layers, cosine between directions"},
+    {"sweep", cmd_sweep, "every layer, every method: the report folder (from flags)"},
+    {"report", cmd_report, "the same from a JSON config: geoprobe report CONFIG.json"},
+    {"plot", cmd_plot, "redraw a chart from a JSON report (PNG, SVG, PDF)"},
 };
 
 static void print_help(FILE *out) {
@@ -35,6 +40,8 @@ static void print_help(FILE *out) {
             "float32, float64, float16 and bfloat16 are read; float32 C-order data is\n"
             "memory-mapped, not copied.\n\n"
             "Every command takes --json FILE (- for stdout) and writes one JSON object.\n"
+            "pca, probe, ccs and similarity draw their chart with --plot FILE.png|svg|pdf;\n"
+            "geoprobe plot REPORT.json OUT redraws it from the --json report.\n"
             "Exit codes: 0 success, 1 bad input or failed computation, 2 usage error.\n\n"
             "BLAS: geoprobe checks which OpenBLAS kernels run. A distro OpenBLAS that does\n"
             "not know this CPU model falls back to generic kernels (Prescott) several times\n"
@@ -94,7 +101,14 @@ static int print_version(void) {
 
 int main(int argc, char **argv) {
     cli.argc = argc;
+    /* getopt_long reorders argv; provenance (reports, plots) keeps the
+     * command line as typed. */
+    static char *typed[4096];
     cli.argv = argv;
+    if (argc < (int)(sizeof typed / sizeof typed[0])) {
+        memcpy(typed, argv, (size_t)(argc + 1) * sizeof *argv);
+        cli.argv = typed;
+    }
     fix_blas_core(argv);
     cli_seconds();
     if (argc < 2) {
@@ -115,7 +129,11 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) return print_version();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, cmd) == 0) return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(commands[i].name, cmd) == 0) {
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            gp_plot_shutdown();  /* font caches: leak checkers see a clean exit */
+            return rc;
+        }
     fprintf(stderr, "geoprobe: unknown command '%s' (geoprobe help lists them)\n", cmd);
     return CLI_USAGE;
 }
