@@ -273,14 +273,25 @@ gp_status gp__npy_parse(struct gp_file *f) {
     if (s != GP_OK) return s;
 
     /* prod(shape) * itemsize must fit 64 bits before it can be compared with
-     * the file size; a 0-d array (ndim 0) holds one element. */
+     * the file size; a 0-d array (ndim 0) holds one element. As numpy does,
+     * the product of the nonzero dims must fit int64 even when a zero dim
+     * makes the array empty: (2**61, 4, 0) is refused, not read as an
+     * array whose element count overflows every later product. */
     uint64_t nbytes = gp_dtype_size(d.dtype);
+    bool empty = false;
     char shape_txt[GP_MAX_DIMS * 22 + 4];
     format_shape(shape_txt, sizeof shape_txt, d.ndim, d.shape);
-    for (int i = 0; i < d.ndim; i++)
-        if (gp__mul_overflow(nbytes, (uint64_t)d.shape[i], &nbytes))
+    for (int i = 0; i < d.ndim; i++) {
+        if (d.shape[i] == 0) {
+            empty = true;
+            continue;
+        }
+        if (gp__mul_overflow(nbytes, (uint64_t)d.shape[i], &nbytes) ||
+            nbytes > (uint64_t)INT64_MAX)
             return gp__error(GP_ESHAPE, "%s: shape %s %s overflows: its byte count does not "
                              "fit 64 bits", f->path, shape_txt, gp_dtype_name(d.dtype));
+    }
+    if (empty) nbytes = 0;
     d.offset = pre + hlen;
     d.nbytes = nbytes;
     if (nbytes > size - d.offset)

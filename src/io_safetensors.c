@@ -94,20 +94,24 @@ static bool json_uint(const cJSON *j, uint64_t *out) {
     return true;
 }
 
-/* Bytes of a C-order array: false when the count overflows 64 bits. A zero
+/* Bytes of a C-order array: false when the count overflows int64. A zero
  * dim makes the array empty whatever the others are, and the wrapped
  * product of an overflow means nothing (2^40 cubed wraps to exactly 0), so
- * both are tracked apart from the product. Dims must be >= 0. */
+ * both are tracked apart from the product. As numpy does, the nonzero dims
+ * must have a representable product even when a zero dim makes the array
+ * empty: [2^50, 2^50, 0] is refused, since every later element count of
+ * it would overflow. Dims must be >= 0. */
 static bool shape_bytes(const int64_t *shape, int nd, size_t itemsize, uint64_t *out) {
     uint64_t n = itemsize;
-    bool overflow = false;
+    bool overflow = false, empty = false;
     *out = 0;
     for (int i = 0; i < nd; i++) {
-        if (shape[i] == 0) return true;
-        if (gp__mul_overflow(n, (uint64_t)shape[i], &n)) overflow = true;
+        if (shape[i] == 0) empty = true;
+        else if (gp__mul_overflow(n, (uint64_t)shape[i], &n) || n > (uint64_t)INT64_MAX)
+            overflow = true;
     }
     if (overflow) return false;
-    *out = n;
+    *out = empty ? 0 : n;
     return true;
 }
 

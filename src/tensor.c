@@ -144,7 +144,9 @@ static gp_status materialize(gp_tensor *t, gp_file *f, const gp__tensor_desc *d,
         src_type = GP_DTYPE_BF16;
     gp_dtype out_type = want == GP_DTYPE_ANY ? d->dtype : want;
     t->dtype = out_type;
-    uint64_t first = element_offset(d, t->layer, 0);
+    /* An empty tensor has no element 0 (and a zero dim would divide by zero
+     * in the Fortran-order index arithmetic). */
+    uint64_t first = t->numel > 0 ? element_offset(d, t->layer, 0) : d->offset;
     const unsigned char *src = f->map.data + first;
     size_t out_size = gp_dtype_size(out_type);
 
