@@ -26,9 +26,20 @@ library's message; the subclasses are also ValueError (bad argument, shape,
 dtype, NaN/Inf, file content), OSError (file I/O), MemoryError and
 RuntimeError (solver/LAPACK/internal).
 
-Progress: PCA.fit and the probes' fit take progress=callable(done, total,
-stage) or progress=True (a tqdm bar when tqdm is installed). An exception in
-the callable (KeyboardInterrupt too) cancels the C call and is re-raised.
+Contrast pairs: geoprobe.CCS(method='ccs'|'crc'|'vinc', ...).fit(x_pos,
+x_neg), then .calibrate(x_pos, x_neg, y) to fix the sign; .credence,
+.predict_proba, .score (sign-calibrated accuracy), .paper_accuracy,
+.save / geoprobe.load_ccs (geoprobe.load_probe also returns a CCS for such
+a file).
+
+Plots: geoprobe.plot.scatter/scree/hist/curve/heatmap/contrast return PNG
+bytes (shown inline by Jupyter) or write .png/.svg/.pdf; pca.plot_scree(),
+ccs.plot_contrast(x_pos, x_neg, y).
+
+Progress: PCA.fit, the probes' fit and CCS.fit take progress=callable(done,
+total, stage) or progress=True / 'tqdm' (a tqdm.auto bar; ImportError when
+tqdm is not installed). An exception in the callable (KeyboardInterrupt too)
+cancels the C call and is re-raised.
 
 Threads: ctypes releases the GIL during calls; separate objects may be
 fitted from separate threads at once (one object must not be used by two).
@@ -41,8 +52,9 @@ works when geoprobe is imported before numpy (numpy's libblas.so.3 is the
 same OpenBLAS on Debian); otherwise a warning says how to fix it. See
 blas_info().
 
-Not here yet: CCS (issue 5) and the plotting helpers (issue 6) — they are
-not in the C library yet.
+A library built before the contrast-pair probes or the plots still
+imports; their first call raises GeoprobeUnavailableError (see
+geoprobe.plot.available()).
 """
 from . import _blas
 
@@ -53,11 +65,13 @@ import warnings as _warnings  # noqa: E402
 
 from . import _lib  # noqa: E402
 from ._lib import (ABI_VERSION, GeoprobeError, GeoprobeMemoryError, GeoprobeOSError,  # noqa: E402
-                   GeoprobeRuntimeError, GeoprobeValueError)
+                   GeoprobeRuntimeError, GeoprobeUnavailableError, GeoprobeValueError)
 from ._api import (PCA, ClassSeparation, LDAProbe, LogisticProbe, MassMeanProbe, Metrics,  # noqa: E402
                    RegressionMetrics, RidgeProbe, bootstrap_ci, cka, class_separation,
                    control_labels, cosine, info, kfold, load, load_labels, load_probe, metrics,
                    regression_metrics, train_test_split)
+from ._ccs import CCS, load_ccs  # noqa: E402
+from . import plot  # noqa: E402
 
 __version__ = _lib.lib.gp_version().decode()
 library_path = _lib.lib_path
@@ -111,6 +125,7 @@ def _warn_blas():
 _warn_blas()
 
 __all__ = ["PCA", "LogisticProbe", "MassMeanProbe", "LDAProbe", "RidgeProbe", "load_probe",
+           "CCS", "load_ccs", "plot", "GeoprobeUnavailableError",
            "cka", "cosine", "class_separation", "ClassSeparation", "metrics", "Metrics",
            "bootstrap_ci", "regression_metrics", "RegressionMetrics", "train_test_split", "kfold",
            "control_labels", "load", "info", "load_labels", "blas_core", "blas_info",

@@ -119,6 +119,13 @@ class PCA:
     def fit_transform(self, X, y=None, progress=None):
         return self.fit(X, progress=progress).transform(X)
 
+    def plot_scree(self, log_scale=False, **kw):
+        """Scree plot of explained_variance_ratio_: geoprobe.plot.scree;
+        PNG bytes, or the file named by path=."""
+        self._check_fitted()
+        from . import plot
+        return plot.scree(self.explained_variance_ratio_, log_scale=log_scale, **kw)
+
     def class_centroids(self, X, y):
         """(classes, centroids (k_classes, n_components_), share (n_components_,)):
         mean projection of each class, and each component's share of the
@@ -480,10 +487,34 @@ _BY_METHOD = {_METHOD_LOGISTIC: LogisticProbe, _METHOD_MASSMEAN: MassMeanProbe,
               _METHOD_MASSMEAN_IID: MassMeanProbe, _METHOD_LDA: LDAProbe, _METHOD_RIDGE: RidgeProbe}
 
 
+def _is_pair_probe(path):
+    """True when path is a .safetensors holding a contrast-pair probe (a
+    'pos_mean' tensor or method ccs/crc/vinc in its metadata)."""
+    f = _void_out()
+    if lib.gp_file_open(_lib.cstr(path), ctypes.byref(f)) != 0:
+        return False  # gp_probe_load reports the error
+    try:
+        if lib.gp_file_find_tensor(f, b"pos_mean") >= 0:
+            return True
+        try:
+            meta = json.loads(lib.gp_file_metadata_json(f).decode("utf-8"))
+        except ValueError:
+            return False
+        return isinstance(meta, dict) and meta.get("method") in ("ccs", "crc", "vinc")
+    finally:
+        lib.gp_file_close(f)
+
+
 def load_probe(path):
     """Load a probe written by save() or `geoprobe probe --save` (or any
-    .safetensors with 'weight' and 'bias') as the matching probe class.
-    Its metadata is in .metadata_ (a dict of strings)."""
+    .safetensors with 'weight' and 'bias') as the matching probe class; a
+    contrast-pair probe (CCS.save, `geoprobe ccs --save`: it has the
+    normalization tensors and method ccs/crc/vinc) comes back as a
+    geoprobe.CCS, as load_ccs(path) gives it. Its metadata is in
+    .metadata_ (a dict of strings)."""
+    if _is_pair_probe(path):
+        from ._ccs import load_ccs
+        return load_ccs(path)
     out = _void_out()
     _lib.check(lib.gp_probe_load(_lib.cstr(path), ctypes.byref(out)))
     h = _Handle(out.value, lib.gp_probe_free)

@@ -129,35 +129,42 @@ def names_to_classes(names):
 class Progress:
     """Bridge a Python progress callable to gp_progress_fn for one call.
 
-    progress: None/False (nothing), True (a tqdm bar when tqdm is installed,
-    else nothing) or callable(done, total, stage). An exception raised by the
-    callable (KeyboardInterrupt included) cancels the C call through the
-    cancel flag and is re-raised when the call returns."""
+    progress: None/False (nothing); True or 'tqdm' (a tqdm.auto bar: a
+    widget in Jupyter, text on stderr elsewhere; ImportError when tqdm is
+    not installed); or callable(done, total, stage) called from the thread
+    that made the call, with done/total in the C call's own unit (epochs,
+    iterations, row blocks, tries) and stage a short name ("ccs lbfgs").
+    An exception raised by the callable (KeyboardInterrupt included)
+    cancels the C call through the cancel flag and is re-raised when the
+    call returns."""
 
     def __init__(self, progress, desc):
         self.fn = None
         self.bar = None
         self.exc = None
         self.cancel = ctypes.c_int32(0)
-        if progress is True:
+        if progress is True or (isinstance(progress, str) and progress == "tqdm"):
             try:
                 from tqdm.auto import tqdm
             except ImportError:
-                tqdm = None
-            if tqdm is not None:
-                self._tqdm, self._desc = tqdm, desc
-                self.fn = self._bar
+                raise ImportError("geoprobe: progress=%r needs tqdm, which is not installed (pip "
+                                  "install tqdm, or apt install python3-tqdm); or pass "
+                                  "progress=callable(done, total, stage)" % (progress,)) from None
+            self._tqdm, self._desc = tqdm, desc
+            self.fn = self._bar
         elif callable(progress):
             self.fn = progress
-        elif progress not in (None, False):
-            raise GeoprobeValueError("progress must be None, True or callable(done, total, stage)")
+        elif progress is not None and progress is not False:
+            raise GeoprobeValueError("progress must be None, True, 'tqdm' or "
+                                     "callable(done, total, stage), got %r" % (progress,))
         self.cfunc = PROGRESS_NULL if self.fn is None else _lib.PROGRESS_FN(self._call)
 
     def _bar(self, done, total, stage):
-        if self.bar is None or self.bar.total != total:
-            if self.bar is not None:
-                self.bar.close()
+        total = max(int(total), 0) or None
+        if self.bar is None:
             self.bar = self._tqdm(total=total, desc=self._desc, leave=False)
+        elif self.bar.total != total or done < self.bar.n:
+            self.bar.reset(total=total)  # a new stage: one bar per call, restarted
         self.bar.set_postfix_str(stage, refresh=False)
         self.bar.update(done - self.bar.n)
 
@@ -179,6 +186,7 @@ class Progress:
         """Close the bar; re-raise the callback's exception; else check."""
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
         if self.exc is not None:
             raise self.exc
         _lib.check(status)

@@ -34,6 +34,11 @@ class GeoprobeRuntimeError(GeoprobeError, RuntimeError):
     """Solver, LAPACK, cancellation or internal failure."""
 
 
+class GeoprobeUnavailableError(GeoprobeRuntimeError, NotImplementedError):
+    """The loaded libgeoprobe predates a feature (it lacks its gp_* symbols):
+    rebuild it with `make`, or point GEOPROBE_LIB at a newer build."""
+
+
 _EXC = {GP_EINVAL: GeoprobeValueError, GP_ESHAPE: GeoprobeValueError,
         GP_EDTYPE: GeoprobeValueError, GP_ENAN: GeoprobeValueError,
         GP_EFORMAT: GeoprobeValueError, GP_EIO: GeoprobeOSError,
@@ -100,6 +105,76 @@ class RegressionMetrics(ctypes.Structure):
                 ("pearson_r", ctypes.c_double), ("mse", ctypes.c_double)]
 
 
+class CcsOpts(ctypes.Structure):
+    _fields_ = [("method", c_enum), ("norm", c_enum), ("optimizer", c_enum),
+                ("tries", ctypes.c_int32), ("epochs", ctypes.c_int32), ("lr", ctypes.c_double),
+                ("weight_decay", ctypes.c_double), ("l2", ctypes.c_double),
+                ("max_iter", ctypes.c_int32), ("tol", ctypes.c_double), ("seed", ctypes.c_uint64),
+                ("init", ctypes.POINTER(ctypes.c_double)),
+                ("progress", PROGRESS_FN), ("progress_user", ctypes.c_void_p),
+                ("cancel", ctypes.POINTER(ctypes.c_int32))]
+
+
+_cstrs = ctypes.POINTER(ctypes.c_char_p)  # const char *const *
+_pd = ctypes.POINTER(ctypes.c_double)
+_pi = ctypes.POINTER(ctypes.c_int32)
+
+
+class PlotOpts(ctypes.Structure):
+    _fields_ = [("width_px", ctypes.c_int32), ("height_px", ctypes.c_int32), ("dpi", ctypes.c_double),
+                ("title", ctypes.c_char_p), ("n_meta", ctypes.c_int32),
+                ("meta_keys", _cstrs), ("meta_values", _cstrs)]
+
+
+class PlotScatterData(ctypes.Structure):
+    _fields_ = [("n", ctypes.c_int64), ("x", _pd), ("y", _pd), ("ids", _pi),
+                ("n_classes", ctypes.c_int32), ("class_names", _cstrs), ("values", _pd),
+                ("value_label", ctypes.c_char_p), ("show_centroids", ctypes.c_int32),
+                ("arrow", _pd), ("arrow_label", ctypes.c_char_p),
+                ("x_label", ctypes.c_char_p), ("y_label", ctypes.c_char_p)]
+
+
+class PlotScreeData(ctypes.Structure):
+    _fields_ = [("k", ctypes.c_int64), ("ratio", _pd), ("log_scale", ctypes.c_int32)]
+
+
+class PlotHistData(ctypes.Structure):
+    _fields_ = [("n", ctypes.c_int64), ("scores", _pd), ("ids", _pi), ("n_classes", ctypes.c_int32),
+                ("class_names", _cstrs), ("n_bins", ctypes.c_int32),
+                ("has_threshold", ctypes.c_int32), ("threshold", ctypes.c_double),
+                ("x_label", ctypes.c_char_p)]
+
+
+class PlotCurveData(ctypes.Structure):
+    _fields_ = [("n_series", ctypes.c_int32), ("n_points", ctypes.c_int32), ("x", _pd), ("y", _pd),
+                ("lo", _pd), ("hi", _pd), ("series_names", _cstrs),
+                ("has_chance", ctypes.c_int32), ("chance", ctypes.c_double),
+                ("x_label", ctypes.c_char_p), ("y_label", ctypes.c_char_p)]
+
+
+class PlotHeatmapData(ctypes.Structure):
+    _fields_ = [("rows", ctypes.c_int32), ("cols", ctypes.c_int32), ("values", _pd),
+                ("row_names", _cstrs), ("col_names", _cstrs), ("has_range", ctypes.c_int32),
+                ("vmin", ctypes.c_double), ("vmax", ctypes.c_double),
+                ("show_values", ctypes.c_int32), ("colorbar_label", ctypes.c_char_p),
+                ("x_label", ctypes.c_char_p), ("y_label", ctypes.c_char_p)]
+
+
+class PlotContrastData(ctypes.Structure):
+    _fields_ = [("n", ctypes.c_int64), ("p_pos", _pd), ("p_neg", _pd), ("ids", _pi),
+                ("class_names", _cstrs)]
+
+
+# Python mirror -> C typedef, for the layout check in tests/test_python.py
+C_STRUCTS = {"Matrix": "gp_matrix", "MatrixStats": "gp_matrix_stats", "PcaOpts": "gp_pca_opts",
+             "ProbeOpts": "gp_probe_opts", "ClassSeparation": "gp_class_separation",
+             "Metrics": "gp_metrics", "RegressionMetrics": "gp_regression_metrics",
+             "CcsOpts": "gp_ccs_opts", "PlotOpts": "gp_plot_opts",
+             "PlotScatterData": "gp_plot_scatter_data", "PlotScreeData": "gp_plot_scree_data",
+             "PlotHistData": "gp_plot_hist_data", "PlotCurveData": "gp_plot_curve_data",
+             "PlotHeatmapData": "gp_plot_heatmap_data",
+             "PlotContrastData": "gp_plot_contrast_data"}
+
 # ---------------------------------------------------------------- prototypes
 
 _p = ctypes.c_void_p
@@ -131,6 +206,7 @@ PROTOTYPES = {
     "gp_file_open": (ST, [_s, _pp]),
     "gp_file_close": (None, [_p]),
     "gp_file_metadata_json": (_s, [_p]),
+    "gp_file_find_tensor": (_int, [_p, _s]),
     # tensors
     "gp_tensor_load": (ST, [_s, c_enum, _pp]),
     "gp_tensor_free": (None, [_p]),
@@ -205,6 +281,53 @@ PROTOTYPES = {
     "gp_control_labels": (ST, [_pi32, _pi32, _i64, _i32, _u64, _pi32]),
 }
 
+# Later features, by group: a library built before them still imports; the
+# first call of a missing one raises GeoprobeUnavailableError (see need()).
+_pCcs = ctypes.POINTER(CcsOpts)
+OPTIONAL = {
+    "ccs": {
+        "gp_ccs_method_name": (_s, [c_enum]),
+        "gp_ccs_norm_name": (_s, [c_enum]),
+        "gp_ccs_optimizer_name": (_s, [c_enum]),
+        "gp_ccs_opts_init": (None, [_pCcs]),
+        "gp_ccs_fit": (ST, [_pM, _pM, _pCcs, _pp]),
+        "gp_ccs_free": (None, [_p]),
+        "gp_ccs_get_method": (c_enum, [_p]),
+        "gp_ccs_get_norm": (c_enum, [_p]),
+        "gp_ccs_n_features": (_i64, [_p]),
+        "gp_ccs_weight": (_pdbl, [_p]),
+        "gp_ccs_bias": (_dbl, [_p]),
+        "gp_ccs_mean": (_pdbl, [_p, _int]),
+        "gp_ccs_scale": (_pdbl, [_p, _int]),
+        "gp_ccs_tries": (_i32, [_p]),
+        "gp_ccs_try_losses": (_pdbl, [_p]),
+        "gp_ccs_try_cosines": (_pdbl, [_p]),
+        "gp_ccs_best_try": (_i32, [_p]),
+        "gp_ccs_loss": (_dbl, [_p]),
+        "gp_ccs_n_iter": (_i32, [_p]),
+        "gp_ccs_converged": (_i32, [_p]),
+        "gp_ccs_trace": (_pdbl, [_p, _i32, _pi32]),
+        "gp_ccs_transform": (ST, [_p, _pM, _int, _p, _i64]),
+        "gp_ccs_credence": (ST, [_p, _pM, _pM, _pdbl, _pdbl, _pdbl]),
+        "gp_ccs_calibrate": (ST, [_p, _pM, _pM, _pi32]),
+        "gp_ccs_sign": (_i32, [_p]),
+        "gp_ccs_platt": (None, [_p, _pdbl, _pdbl]),
+        "gp_ccs_predict_proba": (ST, [_p, _pM, _pM, _pdbl]),
+        "gp_ccs_save": (ST, [_p, _s, _int, _ss, _ss]),
+        "gp_ccs_load": (ST, [_s, _pp]),
+        "gp_ccs_metadata": (_s, [_p, _s]),
+    },
+    "plots": {
+        "gp_plot_opts_init": (None, [ctypes.POINTER(PlotOpts)]),
+        "gp_plot_scatter": (ST, [ctypes.POINTER(PlotScatterData), ctypes.POINTER(PlotOpts), _s]),
+        "gp_plot_scree": (ST, [ctypes.POINTER(PlotScreeData), ctypes.POINTER(PlotOpts), _s]),
+        "gp_plot_hist": (ST, [ctypes.POINTER(PlotHistData), ctypes.POINTER(PlotOpts), _s]),
+        "gp_plot_curve": (ST, [ctypes.POINTER(PlotCurveData), ctypes.POINTER(PlotOpts), _s]),
+        "gp_plot_heatmap": (ST, [ctypes.POINTER(PlotHeatmapData), ctypes.POINTER(PlotOpts), _s]),
+        "gp_plot_contrast": (ST, [ctypes.POINTER(PlotContrastData), ctypes.POINTER(PlotOpts), _s]),
+    },
+}
+
 # ---------------------------------------------------------------- loading
 
 
@@ -254,6 +377,35 @@ for _name, (_res, _args) in PROTOTYPES.items():
     _fn.restype = _res
     _fn.argtypes = _args
 check_abi(lib.gp_abi_version())
+
+# group -> the first symbol the library lacks (None: the group is complete)
+missing = {}
+for _group, _table in OPTIONAL.items():
+    missing[_group] = None
+    for _name, (_res, _args) in _table.items():
+        try:
+            _fn = getattr(lib, _name)
+        except AttributeError:
+            missing[_group] = missing[_group] or _name
+            continue
+        _fn.restype = _res
+        _fn.argtypes = _args
+
+_FEATURE = {"ccs": "contrast-pair probes (CCS, CRC, VINC)", "plots": "plots"}
+
+
+def has(group):
+    """True when the loaded library has every symbol of an OPTIONAL group."""
+    return missing.get(group) is None
+
+
+def need(group):
+    """Raise GeoprobeUnavailableError unless the library has the group."""
+    if missing.get(group) is not None:
+        raise GeoprobeUnavailableError(
+            "geoprobe: the %s are not in the loaded library %s (it lacks %s; the library predates "
+            "them): rebuild it with `make` in the checkout, or set GEOPROBE_LIB to a newer "
+            "libgeoprobe.so" % (_FEATURE[group], lib_path, missing[group]))
 
 
 def last_error():
