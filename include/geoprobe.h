@@ -672,7 +672,7 @@ typedef struct gp_ccs_opts {
     double           tol;          /* lbfgs: stop a try when its objective
                                       falls by less than tol over 10
                                       iterations (absolute: the loss lies in
-                                      [0, 1])                       (1e-5)  */
+                                      [0, 1])                       (3e-5)  */
     uint64_t         seed;         /* initialization: try t draws from its own
                                       stream, so results do not depend on
                                       the number of threads            (0)  */

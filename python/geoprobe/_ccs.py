@@ -78,7 +78,7 @@ class CCS:
     classes_ = np.array([0, 1])
 
     def __init__(self, method="ccs", norm="burns", optimizer="lbfgs", tries=10, epochs=1000,
-                 lr=1e-3, weight_decay=0.01, l2=1e-4, max_iter=0, tol=1e-7, seed=0, init=None):
+                 lr=1e-3, weight_decay=0.01, l2=1e-4, max_iter=0, tol=3e-5, seed=0, init=None):
         self.method = method
         self.norm = norm
         self.optimizer = optimizer
