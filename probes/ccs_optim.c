@@ -17,6 +17,7 @@
  * backtracking line search per try) on L + l2/2 |theta|^2 that stops each
  * try on a loss plateau. */
 #include "ccs_internal.h"
+#include "lbfgs_memory.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -202,7 +203,7 @@ static gp_status adam(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o, 
 /* Batched L-BFGS                                                     */
 /* ------------------------------------------------------------------ */
 
-enum { LM = 10, MAX_LS = 20, PLATEAU = 10 };
+enum { LM = LBFGS_M, MAX_LS = 20, PLATEAU = 10 };
 
 typedef struct lbfgs_state {
     int64_t nv;
@@ -229,58 +230,27 @@ static double penalize(double L, const double *x, double *g, int64_t nv, double 
     return L + 0.5 * l2 * dot(x, x, nv);
 }
 
-/* dir = -H g by the two-loop recursion over try p's memory; the step to try. */
+/* Try p's memory inside the batch's arrays. */
+static gp__lbfgs_mem memory_of(lbfgs_state *B, int32_t p) {
+    size_t at = (size_t)p * LM;
+    return (gp__lbfgs_mem){B->nv, B->S + at * (size_t)B->nv, B->Y + at * (size_t)B->nv,
+                           B->rho + at, B->mem + p, B->head + p};
+}
+
+/* dir = -H g over try p's memory; the step to try. */
 static void direction(lbfgs_state *B, int32_t p) {
-    int64_t nv = B->nv;
-    double *q = B->dir + p * nv, al[LM];
-    const double *g = B->g + p * nv;
-    for (int64_t e = 0; e < nv; e++) q[e] = -g[e];
-    int32_t m = B->mem[p];
-    for (int32_t i = m - 1; i >= 0; i--) {
-        int32_t slot = (B->head[p] + i) % LM;
-        const double *s = B->S + ((size_t)p * LM + slot) * nv, *y = B->Y + ((size_t)p * LM + slot) * nv;
-        al[i] = B->rho[p * LM + slot] * dot(s, q, nv);
-        for (int64_t e = 0; e < nv; e++) q[e] -= al[i] * y[e];
-    }
-    if (m > 0) {
-        int32_t slot = (B->head[p] + m - 1) % LM;
-        const double *y = B->Y + ((size_t)p * LM + slot) * nv;
-        double gam = 1 / (B->rho[p * LM + slot] * dot(y, y, nv));
-        for (int64_t e = 0; e < nv; e++) q[e] *= gam;
-    }
-    for (int32_t i = 0; i < m; i++) {
-        int32_t slot = (B->head[p] + i) % LM;
-        const double *s = B->S + ((size_t)p * LM + slot) * nv, *y = B->Y + ((size_t)p * LM + slot) * nv;
-        double be = B->rho[p * LM + slot] * dot(y, q, nv);
-        for (int64_t e = 0; e < nv; e++) q[e] += (al[i] - be) * s[e];
-    }
-    double sl = dot(g, q, nv);
-    if (!(sl < 0)) {  /* not a descent direction: forget the memory */
-        B->mem[p] = 0;
-        for (int64_t e = 0; e < nv; e++) q[e] = -g[e];
-        sl = -dot(g, g, nv);
-    }
+    gp__lbfgs_mem M = memory_of(B, p);
+    double sl = gp__lbfgs_direction(&M, B->g + p * B->nv, B->dir + p * B->nv);
     B->slope[p] = sl;
     B->step[p] = B->mem[p] == 0 ? GP_MIN(1.0, 1 / sqrt(-sl)) : 1.0;
 }
 
 static void accept(lbfgs_state *B, int32_t p) {
     int64_t nv = B->nv;
-    int32_t slot = B->mem[p] < LM ? (B->head[p] + B->mem[p]) % LM : B->head[p];
-    double *s = B->S + ((size_t)p * LM + slot) * nv, *y = B->Y + ((size_t)p * LM + slot) * nv;
-    const double *x = B->x + p * nv, *xt = B->xt + p * nv, *g = B->g + p * nv, *gt = B->gt + p * nv;
-    for (int64_t e = 0; e < nv; e++) {
-        s[e] = xt[e] - x[e];
-        y[e] = gt[e] - g[e];
-    }
-    double sy = dot(s, y, nv);
-    if (sy > 1e-12 * sqrt(dot(s, s, nv) * dot(y, y, nv))) {
-        B->rho[p * LM + slot] = 1 / sy;
-        if (B->mem[p] < LM) B->mem[p]++;
-        else B->head[p] = (B->head[p] + 1) % LM;
-    }
-    memcpy(B->x + p * nv, xt, (size_t)nv * sizeof *xt);
-    memcpy(B->g + p * nv, gt, (size_t)nv * sizeof *gt);
+    gp__lbfgs_mem M = memory_of(B, p);
+    gp__lbfgs_remember(&M, B->x + p * nv, B->xt + p * nv, B->g + p * nv, B->gt + p * nv);
+    memcpy(B->x + p * nv, B->xt + p * nv, (size_t)nv * sizeof *B->x);
+    memcpy(B->g + p * nv, B->gt + p * nv, (size_t)nv * sizeof *B->g);
     B->f[p] = B->ft[p];
 }
 

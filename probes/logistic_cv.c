@@ -18,6 +18,7 @@
  * k > 2, and the reference for the tests: each fold walks the path from
  * the smallest C, one fit at a time, warm-started from the previous C's
  * solution (lg_path). */
+#include "lbfgs_memory.h"
 #include "logistic_impl.h"
 
 #include <cblas.h>
@@ -127,7 +128,7 @@ done:
  * passes narrow. A problem stops at logistic.c's relative gradient (1e-5
  * here), at LB_MAX_ITER, or when float32 can no longer show a decrease;
  * stopped problems leave the GEMMs. */
-enum { LB_M = 10, LB_MAX_LS = 12, LB_MAX_ITER = 100 };
+enum { LB_M = LBFGS_M, LB_MAX_LS = 12, LB_MAX_ITER = 100 };
 /* Largest centered copy of X (float32 elements): 2 GiB. */
 #define LB_COPY_MAX ((uint64_t)1 << 29)
 /* Memory for the problems' state solved at once. */
@@ -348,45 +349,17 @@ static void lb_pre_apply(lb *B, int32_t na, const int32_t *act, double *V, bool 
         }
 }
 
-static double dot(const double *a, const double *b, int64_t n) {
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
+/* Problem p's memory inside the batch's arrays. */
+static gp__lbfgs_mem memory_of(lb *B, int32_t p) {
+    size_t at = (size_t)p * LB_M;
+    return (gp__lbfgs_mem){B->nv, B->S + at * (size_t)B->nv, B->Y + at * (size_t)B->nv,
+                           B->rho + at, B->mem + p, B->head + p};
 }
 
-/* dir = -H gu by the two-loop recursion over problem p's memory. */
+/* dir = -H gu over problem p's memory. */
 static void lb_direction(lb *B, int32_t p) {
-    int64_t nv = B->nv;
-    double *q = B->dir + p * nv, al[LB_M];
-    const double *g = B->gu + p * nv;
-    for (int64_t e = 0; e < nv; e++) q[e] = -g[e];
-    int32_t m = B->mem[p];
-    for (int32_t i = m - 1; i >= 0; i--) {
-        int32_t slot = (B->head[p] + i) % LB_M;
-        const double *s = B->S + ((size_t)p * LB_M + slot) * nv;
-        const double *yv = B->Y + ((size_t)p * LB_M + slot) * nv;
-        al[i] = B->rho[p * LB_M + slot] * dot(s, q, nv);
-        for (int64_t e = 0; e < nv; e++) q[e] -= al[i] * yv[e];
-    }
-    if (m > 0) {
-        int32_t slot = (B->head[p] + m - 1) % LB_M;
-        const double *yv = B->Y + ((size_t)p * LB_M + slot) * nv;
-        double gam = 1 / (B->rho[p * LB_M + slot] * dot(yv, yv, nv));
-        for (int64_t e = 0; e < nv; e++) q[e] *= gam;
-    }
-    for (int32_t i = 0; i < m; i++) {
-        int32_t slot = (B->head[p] + i) % LB_M;
-        const double *s = B->S + ((size_t)p * LB_M + slot) * nv;
-        const double *yv = B->Y + ((size_t)p * LB_M + slot) * nv;
-        double be = B->rho[p * LB_M + slot] * dot(yv, q, nv);
-        for (int64_t e = 0; e < nv; e++) q[e] += (al[i] - be) * s[e];
-    }
-    double sl = dot(g, q, nv);
-    if (!(sl < 0)) {  /* not a descent direction: forget the memory */
-        B->mem[p] = 0;
-        for (int64_t e = 0; e < nv; e++) q[e] = -g[e];
-        sl = -dot(g, g, nv);
-    }
+    gp__lbfgs_mem M = memory_of(B, p);
+    double sl = gp__lbfgs_direction(&M, B->gu + p * B->nv, B->dir + p * B->nv);
     B->slope[p] = sl;
     /* First step of a fresh memory: unit length in u, as liblbfgs does. */
     B->step[p] = B->mem[p] == 0 ? GP_MIN(1.0, 1 / sqrt(-sl)) : 1.0;
@@ -396,18 +369,8 @@ static void lb_direction(lb *B, int32_t p) {
 static void lb_accept(lb *B, int32_t p) {
     int64_t nv = B->nv;
     double *u = B->u + p * nv, *ut = B->ut + p * nv, *gu = B->gu + p * nv, *gut = B->gut + p * nv;
-    int32_t slot = B->mem[p] < LB_M ? (B->head[p] + B->mem[p]) % LB_M : B->head[p];
-    double *s = B->S + ((size_t)p * LB_M + slot) * nv, *yv = B->Y + ((size_t)p * LB_M + slot) * nv;
-    for (int64_t e = 0; e < nv; e++) {
-        s[e] = ut[e] - u[e];
-        yv[e] = gut[e] - gu[e];
-    }
-    double sy = dot(s, yv, nv);
-    if (sy > 1e-12 * sqrt(dot(s, s, nv) * dot(yv, yv, nv))) {
-        B->rho[p * LB_M + slot] = 1 / sy;
-        if (B->mem[p] < LB_M) B->mem[p]++;
-        else B->head[p] = (B->head[p] + 1) % LB_M;
-    }
+    gp__lbfgs_mem M = memory_of(B, p);
+    gp__lbfgs_remember(&M, u, ut, gu, gut);
     memcpy(u, ut, (size_t)nv * sizeof *u);
     memcpy(gu, gut, (size_t)nv * sizeof *gu);
     memcpy(B->w + p * nv, B->wt + p * nv, (size_t)nv * sizeof *u);
