@@ -109,6 +109,15 @@ char *sweep_layer_path(const sweep_config *c, int32_t layer);
  * after). *out: the command's report less the common keys (NULL on
  * failure, with *err its message's first line without "geoprobe CMD:
  * error: ", malloc'd). argv is not modified. Returns the command's code. */
+/* A whole file as a NUL-terminated string (malloc'd), or NULL (errno set
+ * when it could not be opened). */
+char *sweep_slurp(const char *path);
+/* Reading a report (sweep_write.c): the value at a dotted path under o
+ * ("test.accuracy"), or NULL; a number or NaN; method m's result in layer
+ * entry L for dataset index di (0: the primary, under "methods"). */
+const cJSON *sweep_at(const cJSON *o, const char *path);
+double sweep_num(const cJSON *v);
+const cJSON *sweep_result(const sweep_config *c, const cJSON *L, int32_t di, const char *m);
 int sweep_run(cli_command_fn fn, int argc, char *const *argv, const char *scratch, cJSON **out,
               char **err);
 

@@ -187,20 +187,8 @@ static bool number_in(const cJSON *v, double lo, double hi, double *out) {
 }
 
 int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return cli_fail(cmd, "%s: cannot open the config: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    char buf[65536];
-    size_t got;
-    while (mem && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, mem);
-    int bad_read = ferror(f);
-    fclose(f);
-    if (!mem || fclose(mem) || bad_read) {
-        free(text);
-        return cli_fail(cmd, "%s: cannot read the config", path);
-    }
+    char *text = sweep_slurp(path);
+    if (!text) return cli_fail(cmd, "%s: cannot read the config: %s", path, strerror(errno));
     const char *err_at = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &err_at, 1);
     if (!root || !cJSON_IsObject(root)) {

@@ -24,15 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const cJSON *at(const cJSON *o, const char *path) {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *save = NULL, *p = strtok_r(buf, ".", &save); p && o; p = strtok_r(NULL, ".", &save))
-        o = cJSON_IsObject(o) ? cJSON_GetObjectItem(o, p) : NULL;
-    return o;
-}
 
-static double num(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : NAN; }
 
 static const char *fmt(const sweep_config *c) { return c->plot_format ? c->plot_format : "png"; }
 
@@ -40,12 +32,6 @@ static const char *split_word(const sweep_config *c) {
     return c->folds >= 2 ? "out-of-fold" : c->test_frac > 0 ? "held-out" : "training";
 }
 
-static const cJSON *result(const sweep_config *c, const cJSON *L, int32_t di, const char *m) {
-    const cJSON *methods = di == 0 ? cJSON_GetObjectItem(L, "methods")
-                                   : at(cJSON_GetObjectItem(cJSON_GetObjectItem(L, "datasets"),
-                                                            c->datasets[di].name), "methods");
-    return cJSON_GetObjectItem(methods, m);
-}
 
 /* layer_curve.EXT, or layer_curve-NAME.EXT (NAME made file-safe). */
 static char *curve_name(const sweep_config *c, int32_t di) {
@@ -62,7 +48,7 @@ static char *curve_name(const sweep_config *c, int32_t di) {
 /* The method of the cosine heatmap: the first with a direction on two or
  * more layers; keep[] (may be NULL) gets those layers' indices. */
 static const char *cosine_method(const sweep_config *c, const cJSON *report, int32_t *keep, int32_t *nkeep) {
-    const cJSON *al = at(report, "direction_cosine.across_layers");
+    const cJSON *al = sweep_at(report, "direction_cosine.across_layers");
     for (int32_t m = 0; m < c->n_methods; m++) {
         const cJSON *mat = cJSON_GetObjectItem(al, c->methods[m]);
         int32_t k = 0, n = cJSON_GetArraySize(mat);
@@ -86,7 +72,7 @@ static const char *best_method(const sweep_config *c, const cJSON *report, bool 
     const sweep_dataset *d = &c->datasets[0];
     if (pair ? !(d->pos && d->neg) : !(d->acts && d->labels)) return NULL;
     for (int32_t m = 0; m < c->n_methods; m++) {
-        const cJSON *bl = at(cJSON_GetObjectItem(report, "best_layer"), c->methods[m]);
+        const cJSON *bl = sweep_at(cJSON_GetObjectItem(report, "best_layer"), c->methods[m]);
         if (sweep_is_pair_method(c->methods[m]) != pair || !cJSON_IsNumber(bl)) continue;
         *layer = (int)bl->valuedouble;
         return c->methods[m];
@@ -134,9 +120,9 @@ double sweep_chance(const cJSON *layers, const char *m) {
         if (k < 2) continue;
         double total = 0, most = 0;
         const cJSON *row, *v;
-        cJSON_ArrayForEach(row, at(res, "test.confusion")) {
+        cJSON_ArrayForEach(row, sweep_at(res, "test.confusion")) {
             double s = 0;
-            cJSON_ArrayForEach(v, row) s += num(v);
+            cJSON_ArrayForEach(v, row) s += sweep_num(v);
             total += s;
             most = s > most ? s : most;
         }
@@ -171,7 +157,7 @@ static void plot_curve(pctx *P, int32_t di) {
         warn(P, name ? name : "layer_curve", "out of memory");
         goto done;
     }
-    for (int32_t li = 0; li < np; li++) x[li] = num(at(cJSON_GetArrayItem(layers, li), "layer"));
+    for (int32_t li = 0; li < np; li++) x[li] = sweep_num(sweep_at(cJSON_GetArrayItem(layers, li), "layer"));
     for (int32_t m = 0; m < nm; m++) {
         const char *meth = c->methods[m];
         char key[96], cikey[96];
@@ -180,10 +166,10 @@ static void plot_curve(pctx *P, int32_t di) {
         size_t row = (size_t)ns * (size_t)np;
         bool any = false;
         for (int32_t li = 0; li < np; li++) {
-            const cJSON *res = result(c, cJSON_GetArrayItem(layers, li), di, meth), *ci = at(res, cikey);
-            y[row + li] = num(at(res, key));
-            lo[row + li] = num(cJSON_GetArrayItem(ci, 0));
-            hi[row + li] = num(cJSON_GetArrayItem(ci, 1));
+            const cJSON *res = sweep_result(c, cJSON_GetArrayItem(layers, li), di, meth), *ci = sweep_at(res, cikey);
+            y[row + li] = sweep_num(sweep_at(res, key));
+            lo[row + li] = sweep_num(cJSON_GetArrayItem(ci, 0));
+            hi[row + li] = sweep_num(cJSON_GetArrayItem(ci, 1));
             any |= isfinite(y[row + li]);
             band |= isfinite(lo[row + li]) && isfinite(hi[row + li]);
         }
@@ -229,10 +215,10 @@ static void plot_layer_heatmap(pctx *P, const cJSON *mat, const cJSON *layer_nos
         warn(P, name, "out of memory");
     } else {
         for (int32_t i = 0; i < k; i++) {
-            snprintf(buf + 16 * i, 16, "%d", (int)num(cJSON_GetArrayItem(layer_nos, idx[i])));
+            snprintf(buf + 16 * i, 16, "%d", (int)sweep_num(cJSON_GetArrayItem(layer_nos, idx[i])));
             rn[i] = buf + 16 * i;
             for (int32_t j = 0; j < k; j++) {
-                double x = num(cJSON_GetArrayItem(cJSON_GetArrayItem(mat, idx[i]), idx[j]));
+                double x = sweep_num(cJSON_GetArrayItem(cJSON_GetArrayItem(mat, idx[i]), idx[j]));
                 v[(size_t)i * (size_t)k + (size_t)j] = isfinite(x) ? x : 0;
             }
         }
@@ -257,7 +243,7 @@ static void left_out(const cJSON *layers, const int32_t *keep, int32_t k, char *
             continue;
         }
         size_t u = strlen(buf);
-        snprintf(buf + u, n - u, "%s%d", u ? ", " : "", (int)num(at(cJSON_GetArrayItem(layers, i), "layer")));
+        snprintf(buf + u, n - u, "%s%d", u ? ", " : "", (int)sweep_num(sweep_at(cJSON_GetArrayItem(layers, i), "layer")));
     }
 }
 
@@ -269,13 +255,13 @@ static void plot_cosine(pctx *P) {
     const char *m = keep ? cosine_method(P->c, P->report, keep, &k) : NULL;
     if (m) {
         for (int32_t i = 0; i < n; i++)
-            cJSON_AddItemToArray(nos, cJSON_CreateNumber(num(at(cJSON_GetArrayItem(layers, i), "layer"))));
+            cJSON_AddItemToArray(nos, cJSON_CreateNumber(sweep_num(sweep_at(cJSON_GetArrayItem(layers, i), "layer"))));
         char out[256], title[400], name[64];
         left_out(layers, keep, k, out, sizeof out);
         snprintf(title, sizeof title, "Cosine of the %s directions between layers%s%s%s", m,
                  *out ? " (left out, no direction: " : "", out, *out ? ")" : "");
         snprintf(name, sizeof name, "direction_cosine.%s", fmt(P->c));
-        plot_layer_heatmap(P, cJSON_GetObjectItem(at(P->report, "direction_cosine.across_layers"), m), nos,
+        plot_layer_heatmap(P, cJSON_GetObjectItem(sweep_at(P->report, "direction_cosine.across_layers"), m), nos,
                            keep, k, -1, "cosine", title, name);
     }
     cJSON_Delete(nos);
@@ -295,8 +281,8 @@ static void plot_cka(pctx *P) {
     char zero[128] = "";
     for (int32_t i = 0; i < n; i++) {
         size_t u = strlen(zero);
-        if (num(cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cka, "matrix"), i), i)) < 0.5 && u < 100)
-            snprintf(zero + u, sizeof zero - u, "%s%d", u ? ", " : "", (int)num(cJSON_GetArrayItem(nos, i)));
+        if (sweep_num(cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cka, "matrix"), i), i)) < 0.5 && u < 100)
+            snprintf(zero + u, sizeof zero - u, "%s%d", u ? ", " : "", (int)sweep_num(cJSON_GetArrayItem(nos, i)));
     }
     snprintf(title, sizeof title, "Linear CKA between layers: %s%s%s%s", P->c->datasets[0].name,
              *zero ? " (constant, CKA 0: layer " : "", zero, *zero ? ")" : "");
@@ -362,7 +348,7 @@ static void command_plot(pctx *P, cli_command_fn fn, args *a, const char *name, 
     }
     fflush(stdout);
     if (sweep_run(fn, a->n, a->v, scratch, &res, &err) == CLI_OK) {
-        double got = check ? num(at(res, check)) : NAN;
+        double got = check ? sweep_num(sweep_at(res, check)) : NAN;
         cJSON_AddItemToArray(P->files, cJSON_CreateString(name));
         if (check && !(got == want))
             fprintf(stderr, "geoprobe %s: warning: %s/%s: the plotted probe's %s is %.6f, the report's %.6f\n",
@@ -381,7 +367,7 @@ static void plot_best_layer(pctx *P) {
     const cJSON *layers = cJSON_GetObjectItem(P->report, "layers"), *L, *Lb = NULL;
     int layer = 0;
     const char *m = best_method(c, P->report, false, &layer);
-    cJSON_ArrayForEach(L, layers) if ((int)num(cJSON_GetObjectItem(L, "layer")) == layer) Lb = L;
+    cJSON_ArrayForEach(L, layers) if ((int)sweep_num(cJSON_GetObjectItem(L, "layer")) == layer) Lb = L;
     char *acts = m && Lb ? sweep_expand(d->acts, layer) : NULL;
     if (acts) {
         char name[64];
@@ -416,13 +402,13 @@ static void plot_best_layer(pctx *P) {
         add(&a, "--plot-title");
         addf(&a, "%s probe, layer %d: %s scores by class", m, layer, split_word(c));
         command_plot(P, cmd_probe, &a, name, "test.accuracy",
-                     num(at(cJSON_GetObjectItem(cJSON_GetObjectItem(Lb, "methods"), m), "test.accuracy")));
+                     sweep_num(sweep_at(cJSON_GetObjectItem(cJSON_GetObjectItem(Lb, "methods"), m), "test.accuracy")));
         args_free(&a);
     }
     free(acts);
     Lb = NULL;
     m = best_method(c, P->report, true, &layer);
-    cJSON_ArrayForEach(L, layers) if ((int)num(cJSON_GetObjectItem(L, "layer")) == layer) Lb = L;
+    cJSON_ArrayForEach(L, layers) if ((int)sweep_num(cJSON_GetObjectItem(L, "layer")) == layer) Lb = L;
     if (m && Lb) {
         char name[64];
         args a = {.n = 0};
@@ -448,7 +434,7 @@ static void plot_best_layer(pctx *P) {
         add(&a, "--plot-title");
         addf(&a, "%s probe, layer %d: %s pairs by truth", m, layer, split_word(c));
         command_plot(P, cmd_ccs, &a, name, "test.sign_calibrated_accuracy",
-                     num(at(cJSON_GetObjectItem(cJSON_GetObjectItem(Lb, "methods"), m),
+                     sweep_num(sweep_at(cJSON_GetObjectItem(cJSON_GetObjectItem(Lb, "methods"), m),
                             "test.sign_calibrated_accuracy")));
         args_free(&a);
         free(pos);

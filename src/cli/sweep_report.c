@@ -11,20 +11,12 @@
 #include <string.h>
 
 static cJSON *read_json(const char *cmd, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *text = sweep_slurp(path);
+    if (!text) {
         cli_fail(cmd, "%s: missing (the layer did not finish; rerun with --resume)", path);
         return NULL;
     }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    char buf[65536];
-    size_t got;
-    while (m && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, m);
-    fclose(f);
-    if (m) fclose(m);
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    cJSON *j = cJSON_Parse(text);
     free(text);
     if (!j) cli_fail(cmd, "%s: not valid JSON (delete it and rerun with --resume)", path);
     return j;

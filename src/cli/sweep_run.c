@@ -18,7 +18,7 @@ static void strip_common(cJSON *r) {
         cJSON_DeleteItemFromObjectCaseSensitive(r, common[i]);
 }
 
-static char *slurp(const char *path) {
+char *sweep_slurp(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     char *text = NULL;
@@ -27,8 +27,12 @@ static char *slurp(const char *path) {
     char buf[16384];
     size_t got;
     while (m && (got = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, got, m);
+    int bad = ferror(f);
     fclose(f);
-    if (m) fclose(m);
+    if (!m || fclose(m) || bad) {
+        free(text);
+        return NULL;
+    }
     return text;
 }
 
@@ -63,14 +67,14 @@ int sweep_run(cli_command_fn fn, int argc, char *const *argv, const char *scratc
     }
     if (fd >= 0) close(fd);
     if (rc == CLI_OK) {
-        char *text = slurp(jpath);
+        char *text = sweep_slurp(jpath);
         *out = text ? cJSON_Parse(text) : NULL;
         free(text);
         if (*out) strip_common(*out);
         else rc = CLI_FAIL;
     }
     if (rc != CLI_OK) {
-        char *msg = slurp(epath);
+        char *msg = sweep_slurp(epath);
         /* the first line, without "geoprobe CMD: error: " */
         if (msg) {
             char *nl = strchr(msg, '\n');

@@ -17,7 +17,7 @@
 /* ------------------------------------------------------------------ */
 
 /* The value at a dotted path ("test.accuracy") under o, or NULL. */
-static const cJSON *at(const cJSON *o, const char *path) {
+const cJSON *sweep_at(const cJSON *o, const char *path) {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *save = NULL, *p = strtok_r(buf, ".", &save); p && o; p = strtok_r(NULL, ".", &save))
@@ -25,12 +25,12 @@ static const cJSON *at(const cJSON *o, const char *path) {
     return o;
 }
 
-static double num(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : NAN; }
+double sweep_num(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : NAN; }
 
 /* Method m's result on layer entry L for dataset index di (0: primary). */
-static const cJSON *result(const sweep_config *c, const cJSON *L, int32_t di, const char *m) {
+const cJSON *sweep_result(const sweep_config *c, const cJSON *L, int32_t di, const char *m) {
     const cJSON *methods = di == 0 ? cJSON_GetObjectItem(L, "methods")
-                                   : at(cJSON_GetObjectItem(cJSON_GetObjectItem(L, "datasets"),
+                                   : sweep_at(cJSON_GetObjectItem(cJSON_GetObjectItem(L, "datasets"),
                                                             c->datasets[di].name), "methods");
     return cJSON_GetObjectItem(methods, m);
 }
@@ -39,11 +39,11 @@ static const cJSON *result(const sweep_config *c, const cJSON *L, int32_t di, co
 static double score(const cJSON *res, const char *m, double ci[2]) {
     char key[96];
     snprintf(key, sizeof key, "test.%s_ci95", sweep_metric(m));
-    const cJSON *iv = at(res, key);
-    ci[0] = num(cJSON_GetArrayItem(iv, 0));
-    ci[1] = num(cJSON_GetArrayItem(iv, 1));
+    const cJSON *iv = sweep_at(res, key);
+    ci[0] = sweep_num(cJSON_GetArrayItem(iv, 0));
+    ci[1] = sweep_num(cJSON_GetArrayItem(iv, 1));
     snprintf(key, sizeof key, "test.%s", sweep_metric(m));
-    return num(at(res, key));
+    return sweep_num(sweep_at(res, key));
 }
 
 static const char *error_of(const cJSON *res) {
@@ -56,7 +56,7 @@ static int32_t best_index(const sweep_config *c, const cJSON *layers, int32_t di
     double bv = NAN, ci[2];
     const cJSON *L;
     cJSON_ArrayForEach(L, layers) {
-        double v = score(result(c, L, di, m), m, ci);
+        double v = score(sweep_result(c, L, di, m), m, ci);
         if (isfinite(v) && (bi < 0 || v > bv)) bi = i, bv = v;
         i++;
     }
@@ -68,7 +68,7 @@ static int32_t best_index(const sweep_config *c, const cJSON *layers, int32_t di
 static bool ran(const sweep_config *c, const cJSON *layers, int32_t di, const char *m) {
     const cJSON *L;
     cJSON_ArrayForEach(L, layers) {
-        const cJSON *res = result(c, L, di, m);
+        const cJSON *res = sweep_result(c, L, di, m);
         if (res && !error_of(res)) return true;
     }
     return false;
@@ -78,7 +78,7 @@ static const char *no_best(const sweep_config *c, const cJSON *layers, int32_t d
     return ran(c, layers, di, m) ? "none (no accuracy without labels)" : "none (it failed on every layer)";
 }
 
-static int layer_no(const cJSON *L) { return (int)num(cJSON_GetObjectItem(L, "layer")); }
+static int layer_no(const cJSON *L) { return (int)sweep_num(cJSON_GetObjectItem(L, "layer")); }
 
 /* ------------------------------------------------------------------ */
 /* Output helpers                                                     */
@@ -220,7 +220,7 @@ static void md_inputs(FILE *f, const sweep_config *c, const cJSON *report) {
         fputs(" | ", f);
         if (d->pos) code(f, d->pos), fputs(" / ", f), code(f, d->neg);
         else fputs("—", f);
-        double n = num(cJSON_GetObjectItem(src, "n")), dd = num(cJSON_GetObjectItem(src, "d"));
+        double n = sweep_num(cJSON_GetObjectItem(src, "n")), dd = sweep_num(cJSON_GetObjectItem(src, "d"));
         if (isfinite(n) && isfinite(dd)) fprintf(f, " | %.0f × %.0f |\n", n, dd);
         else fputs(" | — |\n", f);
     }
@@ -261,7 +261,7 @@ static void md_inputs(FILE *f, const sweep_config *c, const cJSON *report) {
         const char *core = cJSON_GetStringValue(cJSON_GetObjectItem(blas, "core"));
         const char *conf = cJSON_GetStringValue(cJSON_GetObjectItem(blas, "config"));
         const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(blas, "core_chosen_by"));
-        double th = num(cJSON_GetObjectItem(blas, "threads"));
+        double th = sweep_num(cJSON_GetObjectItem(blas, "threads"));
         fprintf(f, "- **BLAS:** core %s", core ? core : "?");
         if (isfinite(th)) fprintf(f, ", %.0f threads", th);
         if (conf) fputs(" (", f), md(f, conf), fputs(")", f);
@@ -316,7 +316,7 @@ static void md_results(FILE *f, const sweep_config *c, const cJSON *report, int3
     cJSON_ArrayForEach(L, layers) {
         fprintf(f, "| %d |", layer_no(L));
         for (int32_t m = 0; m < nm; m++) {
-            const cJSON *res = result(c, L, di, c->methods[m]);
+            const cJSON *res = sweep_result(c, L, di, c->methods[m]);
             double ci[2], v = score(res, c->methods[m], ci);
             fputc(' ', f);
             const cJSON *loss = cJSON_GetObjectItem(res, "loss");
@@ -350,12 +350,12 @@ static void md_results(FILE *f, const sweep_config *c, const cJSON *report, int3
         }
         const cJSON *B = cJSON_GetArrayItem(layers, best[m]);
         fprintf(f, "%s %s layer %d (%.3f)", m ? ";" : "", c->methods[m], layer_no(B),
-                score(result(c, B, di, c->methods[m]), c->methods[m], ci));
+                score(sweep_result(c, B, di, c->methods[m]), c->methods[m], ci));
     }
     fputs(".\n\n", f);
     bool paper = false; /* a paper-style accuracy somewhere (not without labels) */
     cJSON_ArrayForEach(L, layers) for (int32_t m = 0; m < nm; m++) paper |= sweep_is_pair_method(c->methods[m]) &&
-        isfinite(num(at(result(c, L, di, c->methods[m]), "test.accuracy")));
+        isfinite(sweep_num(sweep_at(sweep_result(c, L, di, c->methods[m]), "test.accuracy")));
     if (!paper) return;
     fprintf(f, "Contrast-pair methods as the CCS paper (Burns et al. 2022) reports them: %s accuracy "
             "max(acc, 1 − acc), the sign chosen after seeing the test labels — an optimistic number; "
@@ -370,8 +370,8 @@ static void md_results(FILE *f, const sweep_config *c, const cJSON *report, int3
         fprintf(f, "| %d |", layer_no(L));
         for (int32_t m = 0; m < nm; m++) {
             if (!sweep_is_pair_method(c->methods[m])) continue;
-            const cJSON *res = result(c, L, di, c->methods[m]);
-            double v = num(at(res, "test.accuracy"));
+            const cJSON *res = sweep_result(c, L, di, c->methods[m]);
+            double v = sweep_num(sweep_at(res, "test.accuracy"));
             fputc(' ', f);
             if (isfinite(v)) fprintf(f, "%.3f", v);
             else if (res) failed_cell(f, N, res, layer_no(L), c->methods[m]);
@@ -387,7 +387,7 @@ static void md_baseline(FILE *f, const sweep_config *c, const cJSON *report) {
     const cJSON *base = cJSON_GetObjectItem(report, "baseline");
     const cJSON *layers = cJSON_GetObjectItem(report, "layers");
     const char *warn = cJSON_GetStringValue(cJSON_GetObjectItem(base, "warning"));
-    int l0 = (int)num(cJSON_GetObjectItem(base, "layer"));
+    int l0 = (int)sweep_num(cJSON_GetObjectItem(base, "layer"));
     fprintf(f, "## Baseline: the lowest layer (%d)\n\n", l0);
     if (cJSON_GetArraySize(layers) < 2) {
         fputs("Only one layer was swept: there is no lower layer to compare it with. Sweep layer 0 (the "
@@ -407,16 +407,16 @@ static void md_baseline(FILE *f, const sweep_config *c, const cJSON *report) {
     char near[512] = "", far[512] = "", failed[256] = "", self[256] = "";
     for (int32_t m = 0; m < c->n_methods; m++) {
         const char *name = c->methods[m];
-        double v = num(cJSON_GetObjectItem(scores, name)), ch = sweep_chance(layers, name);
+        double v = sweep_num(cJSON_GetObjectItem(scores, name)), ch = sweep_chance(layers, name);
         if (isnan(ch)) ch = 0.5;
         char *dst = !isfinite(v) ? failed : fabs(v - ch) <= 0.1 ? near : far;
         size_t used = strlen(dst), cap = dst == failed ? sizeof failed : sizeof near;
-        const cJSON *bl = at(cJSON_GetObjectItem(report, "best_layer"), name);
+        const cJSON *bl = sweep_at(cJSON_GetObjectItem(report, "best_layer"), name);
         if (dst == far && cJSON_IsNumber(bl) && (int)bl->valuedouble == l0 && strlen(self) < 200)
             snprintf(self + strlen(self), sizeof self - strlen(self), "%s%s", *self ? ", " : "", name);
         if (dst == far && cJSON_IsNumber(bl))
             snprintf(dst + used, cap - used, "%s%s %.3f (its best: %.3f on layer %d)", used ? ", " : "", name, v,
-                     num(at(cJSON_GetObjectItem(report, "best_score"), name)), (int)bl->valuedouble);
+                     sweep_num(sweep_at(cJSON_GetObjectItem(report, "best_score"), name)), (int)bl->valuedouble);
         else if (isfinite(v)) snprintf(dst + used, cap - used, "%s%s %.3f", used ? ", " : "", name, v);
         else snprintf(dst + used, cap - used, "%s%s", used ? ", " : "", name);
     }
@@ -437,9 +437,9 @@ static void md_baseline(FILE *f, const sweep_config *c, const cJSON *report) {
     }
     if (*failed) fprintf(f, " (%s failed on layer %d: see the notes above.)", failed, l0);
     /* CKA 0 with itself: every row of the layer is the same */
-    const cJSON *cka0 = cJSON_GetArrayItem(cJSON_GetArrayItem(at(report, "cka.matrix"), 0), 0);
+    const cJSON *cka0 = cJSON_GetArrayItem(cJSON_GetArrayItem(sweep_at(report, "cka.matrix"), 0), 0);
     if (cJSON_IsNumber(cka0) && cka0->valuedouble < 0.5 &&
-        (int)num(cJSON_GetArrayItem(at(report, "cka.layers"), 0)) == l0)
+        (int)sweep_num(cJSON_GetArrayItem(sweep_at(report, "cka.layers"), 0)) == l0)
         fprintf(f, " Layer %d is constant (every row the same), so no method can read anything from it.", l0);
     fputs("\n\n", f);
 }
@@ -479,9 +479,9 @@ static void md_cosines(FILE *f, const sweep_config *c, const cJSON *report) {
     const cJSON *names = cJSON_GetObjectItem(am, "methods"), *mat = cJSON_GetObjectItem(am, "matrix");
     int32_t k = cJSON_GetArraySize(names);
     if (k < 2) return;
-    int bl = (int)num(cJSON_GetObjectItem(am, "layer"));
+    int bl = (int)sweep_num(cJSON_GetObjectItem(am, "layer"));
     fprintf(f, "Between methods on layer %d", bl);
-    const cJSON *b0 = at(cJSON_GetObjectItem(report, "best_layer"), c->methods[0]);
+    const cJSON *b0 = sweep_at(cJSON_GetObjectItem(report, "best_layer"), c->methods[0]);
     if (cJSON_IsNumber(b0) && (int)b0->valuedouble == bl) fprintf(f, " (the best layer of %s)", c->methods[0]);
     fputs(":\n\n|  |", f);
     for (int32_t i = 0; i < k; i++) fprintf(f, " %s |", cJSON_GetStringValue(cJSON_GetArrayItem(names, i)));
@@ -505,13 +505,13 @@ static void md_cka(FILE *f, const cJSON *report) {
         fputs("Not computed (the primary dataset has no activations, only contrast pairs).\n\n", f);
         return;
     }
-    int last = (int)num(cJSON_GetArrayItem(ls, n - 1));
+    int last = (int)sweep_num(cJSON_GetArrayItem(ls, n - 1));
     fprintf(f, "Linear CKA between each layer's activations and the last layer's (%d), on %.0f of the "
             "%.0f rows (evenly spaced). 1: the same representation up to a rotation and a scale; a "
             "constant layer has CKA 0 with every layer.\n\n| layer | CKA to layer %d |\n|---:|---:|\n",
-            last, num(cJSON_GetObjectItem(cka, "rows")), num(cJSON_GetObjectItem(cka, "of_rows")), last);
+            last, sweep_num(cJSON_GetObjectItem(cka, "rows")), sweep_num(cJSON_GetObjectItem(cka, "of_rows")), last);
     for (int32_t i = 0; i < n; i++) {
-        fprintf(f, "| %d |", (int)num(cJSON_GetArrayItem(ls, i)));
+        fprintf(f, "| %d |", (int)sweep_num(cJSON_GetArrayItem(ls, i)));
         cos_cell(f, cJSON_GetArrayItem(cJSON_GetArrayItem(mat, i), n - 1));
         fputc('\n', f);
     }
@@ -533,7 +533,7 @@ static void md_transfer(FILE *f, const sweep_config *c, const cJSON *report, not
         if (!cJSON_IsNumber(bl)) continue;
         const cJSON *L = NULL, *e;
         cJSON_ArrayForEach(e, layers) if (layer_no(e) == (int)bl->valuedouble) L = e;
-        const cJSON *tr = at(cJSON_GetObjectItem(L, "transfer"), name);
+        const cJSON *tr = sweep_at(cJSON_GetObjectItem(L, "transfer"), name);
         fprintf(f, "**%s, layer %d** (rows: trained on; columns: evaluated on)\n\n| |", name, layer_no(L));
         for (int32_t j = 0; j < c->n_datasets; j++) fputc(' ', f), md(f, c->datasets[j].name), fputs(" |", f);
         fputs("\n|---|", f);
@@ -548,14 +548,14 @@ static void md_transfer(FILE *f, const sweep_config *c, const cJSON *report, not
                 const cJSON *cell = NULL;
                 if (i == j) {
                     double ci[2];
-                    cell = result(c, L, i, name);
+                    cell = sweep_result(c, L, i, name);
                     acc = score(cell, name, ci);
-                    auc = num(at(cell, "test.auroc"));
+                    auc = sweep_num(sweep_at(cell, "test.auroc"));
                 } else {
                     cell = cJSON_GetObjectItem(cJSON_GetObjectItem(tr, c->datasets[i].name), c->datasets[j].name);
-                    acc = num(cJSON_GetObjectItem(cell, sweep_is_pair_method(name) ? "sign_calibrated_accuracy"
+                    acc = sweep_num(cJSON_GetObjectItem(cell, sweep_is_pair_method(name) ? "sign_calibrated_accuracy"
                                                                                     : "accuracy"));
-                    auc = num(cJSON_GetObjectItem(cell, "auroc"));
+                    auc = sweep_num(cJSON_GetObjectItem(cell, "auroc"));
                 }
                 fputc(' ', f);
                 if (!isfinite(acc)) {
@@ -590,7 +590,7 @@ static void md_transfer(FILE *f, const sweep_config *c, const cJSON *report, not
 }
 
 static void md_plots(FILE *f, const sweep_config *c, const cJSON *report) {
-    const cJSON *plots = at(report, "files.plots"), *p;
+    const cJSON *plots = sweep_at(report, "files.plots"), *p;
     fputs("## Plots\n\n", f);
     if (!c->plots) {
         fputs("None (--no-plots).\n\n", f);
@@ -622,7 +622,7 @@ static void md_glance(FILE *f, const sweep_config *c, const cJSON *report) {
         const cJSON *b = cJSON_GetObjectItem(best, c->methods[m]);
         if (cJSON_IsNumber(b))
             fprintf(f, "%s %s %d (%.3f)", m ? "," : "", c->methods[m], (int)b->valuedouble,
-                    num(cJSON_GetObjectItem(bs, c->methods[m])));
+                    sweep_num(cJSON_GetObjectItem(bs, c->methods[m])));
         else
             fprintf(f, "%s %s %s", m ? "," : "", c->methods[m],
                     no_best(c, cJSON_GetObjectItem(report, "layers"), 0, c->methods[m]));
@@ -630,7 +630,7 @@ static void md_glance(FILE *f, const sweep_config *c, const cJSON *report) {
     double ch = common_chance(c, report);
     if (isfinite(ch)) fprintf(f, ". Chance: %.3f.", ch);
     else fputs(".", f);
-    if (cJSON_GetStringValue(at(report, "baseline.warning")))
+    if (cJSON_GetStringValue(sweep_at(report, "baseline.warning")))
         fputs(" **Warning:** the lowest layer already carries much of the signal (see Baseline).", f);
     fputs("\n\n", f);
 }
@@ -701,7 +701,7 @@ static void tex_table(FILE *f, const sweep_config *c, const cJSON *report, int32
     for (int32_t m = 0; m < nm && !any_fail; m++) {
         cJSON_ArrayForEach(L, layers) {
             double ci[2];
-            if (!isfinite(score(result(c, L, di, c->methods[m]), c->methods[m], ci))) any_fail = true;
+            if (!isfinite(score(sweep_result(c, L, di, c->methods[m]), c->methods[m], ci))) any_fail = true;
         }
     }
     fputs(any_fail ? "; ---: no score (the method failed on that layer, or there are no labels; see "
@@ -721,7 +721,7 @@ static void tex_table(FILE *f, const sweep_config *c, const cJSON *report, int32
     cJSON_ArrayForEach(L, layers) {
         fprintf(f, "%d", layer_no(L));
         for (int32_t m = 0; m < nm; m++) {
-            double ci[2], v = score(result(c, L, di, c->methods[m]), c->methods[m], ci);
+            double ci[2], v = score(sweep_result(c, L, di, c->methods[m]), c->methods[m], ci);
             if (!isfinite(v)) fputs(" & ---", f);
             else if (li == best[m]) fprintf(f, " & \\textbf{%.3f}", v);
             else fprintf(f, " & %.3f", v);
