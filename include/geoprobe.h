@@ -69,7 +69,7 @@ extern "C" {
 #define GP_VERSION "0.1.0"
 /* Bumped on any incompatible change of a declaration below; the Python
  * binding refuses a library whose gp_abi_version() differs from its own. */
-#define GP_ABI_VERSION 1
+#define GP_ABI_VERSION 2
 
 /* ------------------------------------------------------------------ */
 /* Status codes and errors                                            */
@@ -87,6 +87,8 @@ typedef enum gp_status {
     GP_ENOCONVERGE  = -8,   /* an iterative solver did not converge   */
     GP_ELAPACK      = -9,   /* LAPACK reported a failure              */
     GP_ECANCELLED   = -10,  /* the caller's cancel flag was set       */
+    GP_EPEER        = -11,  /* another process of a distributed fit
+                               failed (its own error says why)        */
     GP_EINTERNAL    = -99   /* a bug in geoprobe                      */
 } gp_status;
 
@@ -324,6 +326,49 @@ GP_API gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what,
                                         int64_t *bad_row, int64_t *bad_col);
 
 /* ------------------------------------------------------------------ */
+/* Streaming and distributed fits                                     */
+/* ------------------------------------------------------------------ */
+
+/* Streaming: the row-block passes (PCA, CKA, the finite check) can give
+ * back the pages of a memory-mapped input behind them (madvise
+ * MADV_DONTNEED; the file is re-read when needed), so a file larger than
+ * memory costs O(block x d + d^2) resident memory, not O(n x d). Only
+ * read-only file mappings made by gp_tensor_load are ever released; heap
+ * matrices are untouched. GP_STREAM_AUTO (the default) releases when the
+ * mapped tensor is larger than a quarter of the memory available when it
+ * was loaded. Process-wide. */
+typedef enum gp_stream_mode {
+    GP_STREAM_AUTO = 0,
+    GP_STREAM_OFF  = 1,   /* keep pages (fastest when the file fits)   */
+    GP_STREAM_ON   = 2    /* always release behind each block          */
+} gp_stream_mode;
+GP_API void gp_set_stream_mode(gp_stream_mode m);
+GP_API gp_stream_mode gp_get_stream_mode(void);
+/* Would a pass over X release its pages (X lies in a mapped tensor and the
+ * mode says so)? For reports. */
+GP_API int gp_matrix_is_streamed(const gp_matrix *X);
+/* Bytes of memory available now (MemAvailable), 0 when unknown. */
+GP_API uint64_t gp_memory_available(void);
+
+/* Distributed fits (MPI or anything that can reduce): every process holds
+ * its own rows of one data set and calls the same function with the same
+ * options; the library sums its row-block accumulations over processes
+ * with `allreduce` (in float64) and every process gets the same result.
+ * The library has no MPI dependency: the caller supplies the reduction
+ * (the CLI's, built with make MPI=1, wraps MPI_Allreduce). Every reduction
+ * also carries each process's status, so a failure on one process (out of
+ * memory, say) makes every process return: the one that failed with its
+ * own error, the others with GP_EPEER. NULL or size 1 = one process. */
+typedef enum gp_reduce_op { GP_REDUCE_SUM = 0, GP_REDUCE_MAX = 1 } gp_reduce_op;
+typedef struct gp_comm {
+    int32_t rank, size;
+    /* Reduce buf[0..n) elementwise over every process, in place, result on
+     * all of them; return 0 on success. Called collectively. */
+    int (*allreduce)(double *buf, int64_t n, gp_reduce_op op, void *user);
+    void *user;
+} gp_comm;
+
+/* ------------------------------------------------------------------ */
 /* Progress and cancellation                                          */
 /* ------------------------------------------------------------------ */
 
@@ -361,6 +406,8 @@ typedef struct gp_pca_opts {
     gp_progress_fn progress;      /* optional                      (NULL)  */
     void          *progress_user;
     const volatile int32_t *cancel; /* set *cancel != 0 to stop   (NULL)  */
+    const gp_comm *comm;          /* distributed: X is this process's rows;
+                                     cov or randomized only       (NULL)  */
 } gp_pca_opts;
 
 /* Fill o with the defaults shown above. */
@@ -429,6 +476,10 @@ GP_API gp_status gp_cosine_matrix(const gp_matrix *A, double *out);
  * anything: *out = 0 and *degenerate = 1 (degenerate may be NULL). */
 GP_API gp_status gp_cka(const gp_matrix *X, const gp_matrix *Y, int debiased, double *out,
                         int *degenerate);
+/* The same over processes (comm may be NULL): X and Y are this process's
+ * rows; always the feature-space form. */
+GP_API gp_status gp_cka_comm(const gp_matrix *X, const gp_matrix *Y, int debiased,
+                             const gp_comm *comm, double *out, int *degenerate);
 
 /* How separable two or more classes are along their mean differences. */
 typedef struct gp_class_separation {

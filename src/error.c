@@ -21,6 +21,7 @@ const char *gp_status_str(gp_status s) {
     case GP_ENOCONVERGE: return "did not converge";
     case GP_ELAPACK:     return "LAPACK failure";
     case GP_ECANCELLED:  return "cancelled";
+    case GP_EPEER:       return "another process failed";
     case GP_EINTERNAL:   return "internal error";
     }
     return "unknown status";

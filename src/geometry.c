@@ -144,23 +144,42 @@ typedef struct centering {
     bool    constant;
 } centering;
 
-static gp_status center_stats(const gp_matrix *X, const char *fn, centering *c) {
+/* Column sums, maxima and minima over this process's rows, then (comm)
+ * over every process: ntot rows in all. */
+static gp_status center_stats(const gp_matrix *X, const char *fn, const gp_comm *comm,
+                              int64_t ntot, centering *c) {
     size_t n = (size_t)X->rows, d = (size_t)X->cols;
     c->mu = alloc_zero(d, sizeof *c->mu);
-    if (!c->mu) return oom(fn);
-    c->constant = true;
-    const void *r0 = row_at(X, 0);
-    double big = 0;
+    double *hi = alloc_n(2 * d + 1, sizeof *hi), *nlo = hi + d; /* max, -min, big */
+    if (!c->mu || !hi) {
+        gp__free(hi);
+        return gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, oom(fn), fn);
+    }
+    for (size_t j = 0; j < 2 * d; j++) hi[j] = -HUGE_VAL;
     for (size_t i = 0; i < n; i++) {
         const void *r = row_at(X, (int64_t)i);
         for (size_t j = 0; j < d; j++) {
             double v = elem(X, r, (int64_t)j);
             c->mu[j] += v;
-            big = GP_MAX(big, fabs(v));
-            if (c->constant && v != elem(X, r0, (int64_t)j)) c->constant = false;
+            hi[j] = GP_MAX(hi[j], v);
+            nlo[j] = GP_MAX(nlo[j], -v);
         }
+        if ((i + 1) % 4096 == 0 || i + 1 == n) gp__release_rows(X, (int64_t)(i - i % 4096), (int64_t)i + 1);
     }
-    for (size_t j = 0; j < d; j++) c->mu[j] /= (double)n;
+    gp_status s = gp__comm_reduce(comm, c->mu, (int64_t)d, GP_REDUCE_SUM, GP_OK, fn);
+    if (s == GP_OK) s = gp__comm_reduce(comm, hi, 2 * (int64_t)d, GP_REDUCE_MAX, GP_OK, fn);
+    if (s != GP_OK) {
+        gp__free(hi);
+        return s;
+    }
+    double big = 0;
+    c->constant = true;
+    for (size_t j = 0; j < d; j++) {
+        c->mu[j] /= (double)ntot;
+        if (hi[j] != -nlo[j]) c->constant = false;
+        big = GP_MAX(big, GP_MAX(fabs(hi[j]), fabs(nlo[j])));
+    }
+    gp__free(hi);
     int e = 0;
     if (big > 0) frexp(big, &e);   /* big < 2^e, so |x - mu| < 2^(e+1) */
     c->scale = ldexp(1.0, -(e + 1));
@@ -204,7 +223,8 @@ static double hsic_u_feature(double frob2, double kl, double sk, double sl, doub
 /* The three (scaled) HSIC values in feature space, n > d: Xc^T Xc, Yc^T Yc
  * by ssyrk and Xc^T Yc by sgemm over row blocks. */
 static gp_status cka_feature(const gp_matrix *X, const centering *cx, const gp_matrix *Y,
-                             const centering *cy, int debiased, double h[3]) {
+                             const centering *cy, int debiased, const gp_comm *comm,
+                             int64_t ntot, double h[3]) {
     static const char fn[] = "cka";
     size_t n = (size_t)X->rows, d1 = (size_t)X->cols, d2 = (size_t)Y->cols;
     size_t B = GP_MAX(d1, d2) > 512 ? BLOCK_LARGE : BLOCK_SMALL;
@@ -218,7 +238,7 @@ static gp_status cka_feature(const gp_matrix *X, const centering *cx, const gp_m
     double *axy = alloc_zero(d1 * d2, sizeof *axy);
     gp_status s = GP_OK;
     if (!xb || !yb || !prod || !kx || !ky || !axx || !ayy || !axy) {
-        s = oom(fn);
+        s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, oom(fn), fn);
         goto done;
     }
     double kk = 0, ll = 0, kl = 0, sk = 0, sl = 0;
@@ -244,12 +264,23 @@ static gp_status cka_feature(const gp_matrix *X, const centering *cx, const gp_m
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d1, (int)d2, (int)b, 1.0f, xb,
                     (int)d1, yb, (int)d2, 0.0f, prod, (int)d2);
         for (size_t i = 0; i < d1 * d2; i++) axy[i] += prod[i];
+        gp__release_rows(X, (int64_t)r0, (int64_t)(r0 + b));
+        gp__release_rows(Y, (int64_t)r0, (int64_t)(r0 + b));
     }
+    /* Over processes: the three products (d1^2 + d2^2 + d1 d2 doubles) and
+     * the five debiasing sums. */
+    double sums[5] = {kk, ll, kl, sk, sl};
+    if ((s = gp__comm_reduce(comm, axx, (int64_t)(d1 * d1), GP_REDUCE_SUM, s, fn)) != GP_OK ||
+        (s = gp__comm_reduce(comm, ayy, (int64_t)(d2 * d2), GP_REDUCE_SUM, s, fn)) != GP_OK ||
+        (s = gp__comm_reduce(comm, axy, (int64_t)(d1 * d2), GP_REDUCE_SUM, s, fn)) != GP_OK ||
+        (s = gp__comm_reduce(comm, sums, 5, GP_REDUCE_SUM, s, fn)) != GP_OK)
+        goto done;
+    kk = sums[0], ll = sums[1], kl = sums[2], sk = sums[3], sl = sums[4];
     double fxy = 0;
     for (size_t i = 0; i < d1 * d2; i++) fxy += axy[i] * axy[i];
     double fxx = sym_frob2(axx, d1), fyy = sym_frob2(ayy, d2);
     if (debiased) {
-        double nn = (double)n;
+        double nn = (double)ntot;
         h[0] = hsic_u_feature(fxy, kl, sk, sl, nn);
         h[1] = hsic_u_feature(fxx, kk, sk, sk, nn);
         h[2] = hsic_u_feature(fyy, ll, sl, sl, nn);
@@ -364,31 +395,42 @@ static gp_status cka_gram(const gp_matrix *X, const centering *cx, const gp_matr
  * row blocks; the common factor n(n-3) cancels in the ratio. */
 gp_status gp_cka(const gp_matrix *X, const gp_matrix *Y, int debiased, double *out,
                  int *degenerate) {
+    return gp_cka_comm(X, Y, debiased, NULL, out, degenerate);
+}
+
+gp_status gp_cka_comm(const gp_matrix *X, const gp_matrix *Y, int debiased,
+                      const gp_comm *comm, double *out, int *degenerate) {
     static const char fn[] = "cka";
     gp__clear_error();
     if (out) *out = 0;
     if (degenerate) *degenerate = 0;
-    gp_status s = check_input(X, fn, "X");
-    if (s == GP_OK) s = check_input(Y, fn, "Y");
+    gp_status s = gp__comm_check(comm, fn);
     if (s != GP_OK) return s;
-    if (!out) return gp__error(GP_EINVAL, "%s: out is NULL", fn);
-    if (X->rows != Y->rows)
-        return gp__error(GP_ESHAPE, "%s: X has %lld rows but Y has %lld", fn,
-                         (long long)X->rows, (long long)Y->rows);
-    int64_t n = X->rows;
+    s = check_input(X, fn, "X");
+    if (s == GP_OK) s = check_input(Y, fn, "Y");
+    if (s == GP_OK && !out) s = gp__error(GP_EINVAL, "%s: out is NULL", fn);
+    if (s == GP_OK && X->rows != Y->rows)
+        s = gp__error(GP_ESHAPE, "%s: X has %lld rows but Y has %lld", fn,
+                      (long long)X->rows, (long long)Y->rows);
+    /* Distributed: the total rows, and every process well so far. */
+    int64_t n = 0;
+    int32_t first = 0;
+    s = gp__comm_rows(comm, X ? X->rows : 0, s, fn, &n, &first);
+    if (s != GP_OK) return s;
     if (debiased && n < 4)
         return gp__error(GP_EINVAL, "%s: debiased CKA needs at least 4 rows, got %lld", fn,
                          (long long)n);
-    bool gram = n <= GP_MAX(X->cols, Y->cols);
+    bool gram = n <= GP_MAX(X->cols, Y->cols) && !gp__comm_active(comm);
     if (gram && n > INT_MAX)
         return gp__error(GP_ESHAPE, "%s: %lld rows, more than BLAS takes", fn, (long long)n);
 
     centering cx = {0}, cy = {0};
     double h[3] = {0, 0, 0};
-    s = center_stats(X, fn, &cx);
-    if (s == GP_OK) s = center_stats(Y, fn, &cy);
+    s = center_stats(X, fn, comm, n, &cx);
+    if (s == GP_OK) s = center_stats(Y, fn, comm, n, &cy);
     if (s == GP_OK && !cx.constant && !cy.constant)
-        s = gram ? cka_gram(X, &cx, Y, &cy, debiased, h) : cka_feature(X, &cx, Y, &cy, debiased, h);
+        s = gram ? cka_gram(X, &cx, Y, &cy, debiased, h)
+                 : cka_feature(X, &cx, Y, &cy, debiased, comm, n, h);
     bool constant = cx.constant || cy.constant;
     gp__free(cx.mu);
     gp__free(cy.mu);

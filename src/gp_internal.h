@@ -97,6 +97,31 @@ void gp__file_free_tensors(struct gp_file *f);
 gp_status gp__write_parts_atomic(const char *path, int n, const void *const *parts,
                                  const size_t *lens);
 
+/* ---- distributed fits (comm.c) ---- */
+
+/* More than one process? */
+bool gp__comm_active(const gp_comm *c);
+/* A usable communicator (NULL is: one process). */
+gp_status gp__comm_check(const gp_comm *c, const char *fn);
+/* Collective: first agree that every process's `local` status is GP_OK,
+ * then reduce buf[0..n) in place. Returns `local` on the process that
+ * failed, GP_EPEER ("fn: another process failed") on the others, GP_OK
+ * when all were well. With one process: returns `local`. */
+gp_status gp__comm_reduce(const gp_comm *c, double *buf, int64_t n, gp_reduce_op op,
+                          gp_status local, const char *fn);
+/* Collective: the total row count and the first process holding rows. */
+gp_status gp__comm_rows(const gp_comm *c, int64_t local_rows, gp_status local, const char *fn,
+                        int64_t *total, int32_t *first_rank);
+
+/* ---- streaming (stream.c) ---- */
+
+/* Remember / forget a read-only file mapping whose pages may be released. */
+void gp__stream_register(const void *data, uint64_t size);
+void gp__stream_unregister(const void *data);
+/* Done with rows [r0, r1) of X: give their whole pages back when X lies in
+ * a registered mapping and the stream mode says so (gp_set_stream_mode). */
+void gp__release_rows(const gp_matrix *X, int64_t r0, int64_t r1);
+
 /* ---- misc ---- */
 #define GP_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define GP_MAX(a, b) ((a) > (b) ? (a) : (b))

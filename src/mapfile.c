@@ -42,11 +42,15 @@ gp_status gp__map_file(const char *path, gp__mapping *m) {
     if (p == MAP_FAILED) return gp__error(GP_EIO, "%s: cannot map: %s", path, strerror(e));
     m->data = p;
     m->size = (uint64_t)st.st_size;
+    gp__stream_register(p, m->size);
     return GP_OK;
 }
 
 void gp__unmap_file(gp__mapping *m) {
-    if (m->data) munmap((void *)m->data, (size_t)m->size);
+    if (m->data) {
+        gp__stream_unregister(m->data);
+        munmap((void *)m->data, (size_t)m->size);
+    }
     m->data = NULL;
     m->size = 0;
 }

@@ -54,7 +54,10 @@ const char *gp_pca_solver_name(gp_pca_solver s) {
 typedef struct fit_ctx {
     const gp_matrix   *X;
     const gp_pca_opts *o;
-    int64_t            n, d, k;
+    const gp_comm     *comm;      /* NULL: one process */
+    int64_t            n, d, k;   /* n: rows over every process */
+    int64_t            rows;      /* rows of X (this process's share) */
+    int32_t            first_rank;/* the first process holding rows */
     int64_t            block;     /* rows per block */
     double            *mean;      /* (d,) */
     double             total_var; /* sum of per-feature variances */
@@ -75,6 +78,12 @@ static gp_status cancelled(const gp_pca_opts *o) {
     return GP_OK;
 }
 
+/* A failure before a collective: tell the other processes (they would
+ * otherwise wait in it), return st. */
+static gp_status agree(const fit_ctx *c, gp_status st) {
+    return gp__comm_reduce(c->comm, NULL, 0, GP_REDUCE_SUM, st, "pca");
+}
+
 static void progress(const gp_pca_opts *o, int64_t done, int64_t total, const char *stage) {
     if (o->progress) o->progress(o->progress_user, done, total, stage);
 }
@@ -83,7 +92,7 @@ static void progress(const gp_pca_opts *o, int64_t done, int64_t total, const ch
 static int64_t block_rows(const fit_ctx *c, size_t bytes) {
     int64_t b = c->o->block_rows;
     if (b <= 0) b = GP_MAX((int64_t)(bytes / ((size_t)c->d * sizeof(float))), 256);
-    return GP_MIN(b, c->n);
+    return GP_MAX(GP_MIN(b, c->rows), 1);
 }
 
 /* Pass 1, in float64: column means and the total variance, shifted by the
@@ -100,14 +109,18 @@ static gp_status moments(fit_ctx *c) {
     double *x0 = alloc_n(d, sizeof *x0);
     gp_status st = GP_OK;
     if (!s1 || !x0) {
-        st = gp__error(GP_ENOMEM, "pca: out of memory (%zu features)", d);
+        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory (%zu features)", d));
         goto done;
     }
+    /* The shift: the first row of the first process holding rows. */
+    bool mine = !gp__comm_active(c->comm) || c->comm->rank == c->first_rank;
     for (size_t j = 0; j < d; j++)
-        x0[j] = f64 ? ((const double *)X->data)[j] : ((const float *)X->data)[j];
-    for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
-        if ((st = cancelled(c->o)) != GP_OK) goto done;
-        int64_t r1 = GP_MIN(r0 + c->block, c->n);
+        x0[j] = !mine ? 0 : f64 ? ((const double *)X->data)[j] : ((const float *)X->data)[j];
+    if ((st = gp__comm_reduce(c->comm, x0, (int64_t)d, GP_REDUCE_SUM, st, "pca")) != GP_OK)
+        goto done;
+    for (int64_t r0 = 0; r0 < c->rows; r0 += c->block) {
+        if ((st = cancelled(c->o)) != GP_OK) break;
+        int64_t r1 = GP_MIN(r0 + c->block, c->rows);
         int64_t i = r0;
         /* float32: four rows per sweep over s1/s2, a quarter of their load
          * and store traffic (this pass was ~8% of a randomized fit) */
@@ -138,14 +151,19 @@ static gp_status moments(fit_ctx *c) {
                 }
             }
         }
-        progress(c->o, r1, c->n, "mean");
+        gp__release_rows(X, r0, r1);
+        progress(c->o, r1, c->rows, "mean");
     }
+    if ((st = gp__comm_reduce(c->comm, s1, 2 * (int64_t)d, GP_REDUCE_SUM, st, "pca")) != GP_OK)
+        goto done;
     double n = (double)c->n, total = 0;
     bool all_constant = true;
     for (size_t j = 0; j < d; j++) {
         if (!isfinite(s1[j]) || !isfinite(s2[j])) {
             st = gp_matrix_check_finite(X, "pca: X", NULL, NULL);
-            if (st == GP_OK) /* finite float64 values whose squares overflow */
+            if (st == GP_OK && gp__comm_active(c->comm))
+                st = gp__error(GP_ENAN, "pca: another process's rows hold a NaN or Inf");
+            else if (st == GP_OK) /* finite float64 values whose squares overflow */
                 st = gp__error(GP_EINVAL, "pca: X column %zu is too large to square in "
                                "float64; rescale the data", j);
             goto done;
@@ -216,13 +234,14 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
     void *buf = alloc_n((size_t)c->block * d, f64 ? sizeof(double) : sizeof(float));
     double *Z = NULL;
     if (!C || (!f64 && !C32) || !buf) {
-        st = gp__error(GP_ENOMEM, "pca: out of memory for the %zu x %zu covariance", d, d);
+        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory for the %zu x %zu covariance",
+                                d, d));
         goto fail;
     }
     int D = (int)d;
-    for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
-        if ((st = cancelled(c->o)) != GP_OK) goto fail;
-        int64_t nb = GP_MIN(c->block, c->n - r0);
+    for (int64_t r0 = 0; r0 < c->rows; r0 += c->block) {
+        if ((st = cancelled(c->o)) != GP_OK) break;
+        int64_t nb = GP_MIN(c->block, c->rows - r0);
         if (f64) {
             center_f64(c, r0, nb, buf);
             cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, D, (int)nb, 1.0, buf, D, 1.0, C,
@@ -236,8 +255,13 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
             for (size_t i = 0; i < d; i++)
                 for (size_t j = i; j < d; j++) C[i * d + j] += C32[i * d + j];
         }
-        progress(c->o, r0 + nb, c->n, "covariance");
+        gp__release_rows(c->X, r0, r0 + nb);
+        progress(c->o, r0 + nb, c->rows, "covariance");
     }
+    /* The lower triangle is zero everywhere, so a sum of whole matrices
+     * is the sum of the upper triangles (d^2 doubles per process). */
+    if ((st = gp__comm_reduce(c->comm, C, (int64_t)(d * d), GP_REDUCE_SUM, st, "pca")) != GP_OK)
+        goto fail;
     gp__free(C32);
     gp__free(buf);
     C32 = NULL;
@@ -375,7 +399,7 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
     double *vec = NULL;
     gp_status st = GP_OK;
     if (!K || !G || !W || !w || !Yd || !Kf || !Zf || !buf || !Y || !vmean || !ysum) {
-        st = gp__error(GP_ENOMEM, "pca: out of memory for a %zu x %zu basis", d, M);
+        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory for a %zu x %zu basis", d, M));
         goto done;
     }
     gp__rng rng;
@@ -413,9 +437,9 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
                 ysum[j] = 0;
             }
         }
-        for (int64_t r0 = 0; r0 < c->n; r0 += c->block) {
-            if ((st = cancelled(o)) != GP_OK) goto done;
-            int nb = (int)GP_MIN(c->block, c->n - r0);
+        for (int64_t r0 = 0; r0 < c->rows; r0 += c->block) {
+            if ((st = cancelled(o)) != GP_OK) break;
+            int nb = (int)GP_MIN(c->block, c->rows - r0);
             const float *xb = buf;
             int ldx = D;
             if (raw) {
@@ -443,12 +467,17 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
                             ldx, 0.0f, Zf, D);
                 for (size_t i = 0; i < take * d; i++) next[i] += Zf[i];
             }
+            gp__release_rows(c->X, r0, r0 + nb);
             done_rows += nb;
-            progress(o, done_rows, passes * c->n, "power iteration");
+            progress(o, done_rows, passes * c->rows, "power iteration");
         }
         if (raw)
             for (size_t j = 0; j < take; j++)
                 for (size_t i = 0; i < d; i++) next[j * d + i] -= ysum[j] * c->mean[i];
+        /* Over processes: the new basis block (l d doubles) or, last, G. */
+        if ((st = gp__comm_reduce(c->comm, last ? G : next, (int64_t)(last ? M * M : take * d),
+                                  GP_REDUCE_SUM, st, "pca")) != GP_OK)
+            goto done;
         if (!last && take > 0 &&
             (st = gp__orthonormalize_block(K, (pass + 1) * l, (int64_t)take, c->d)) != GP_OK)
             goto done;
@@ -553,14 +582,28 @@ static void fix_signs(double *vec, int64_t k, int64_t d) {
 gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) {
     gp__clear_error();
     if (out) *out = NULL;
-    gp_status st = check_X(X, "pca");
-    if (st != GP_OK) return st;
-    if (!out) return gp__error(GP_EINVAL, "pca: out is NULL");
     gp_pca_opts defaults;
     gp_pca_opts_init(&defaults);
     const gp_pca_opts *o = opts ? opts : &defaults;
-    if ((st = check_opts(o)) != GP_OK) return st;
-    int64_t n = X->rows, d = X->cols, mn = GP_MIN(n, d);
+    const gp_comm *comm = o->comm;
+    gp_status st = gp__comm_check(comm, "pca");
+    if (st != GP_OK) return st;
+    st = check_X(X, "pca");
+    if (st == GP_OK && !out) st = gp__error(GP_EINVAL, "pca: out is NULL");
+    if (st == GP_OK) st = check_opts(o);
+    /* Distributed: every process learns the total row count (and whether
+     * all of them got this far) before anything else. */
+    int64_t n = 0;
+    int32_t first_rank = 0;
+    double dcols = st == GP_OK ? (double)X->cols : 0;
+    st = gp__comm_rows(comm, X ? X->rows : 0, st, "pca", &n, &first_rank);
+    if (st == GP_OK && gp__comm_active(comm) &&
+        (st = gp__comm_reduce(comm, &dcols, 1, GP_REDUCE_MAX, st, "pca")) == GP_OK &&
+        dcols != (double)X->cols)
+        st = gp__error(GP_ESHAPE, "pca: this process's X has %lld features, another's %.0f",
+                       (long long)X->cols, dcols);
+    if (st != GP_OK) return st;
+    int64_t d = X->cols, mn = GP_MIN(n, d);
     if (n < 2)
         return gp__error(GP_EINVAL, "pca: X has %lld row%s; at least 2 samples needed",
                          (long long)n, n == 1 ? "" : "s");
@@ -569,8 +612,15 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
         return gp__error(GP_EINVAL, "pca: n_components %lld > min(n_samples %lld, "
                          "n_features %lld)", (long long)k, (long long)n, (long long)d);
     gp_pca_solver solver = o->solver == GP_PCA_AUTO ? choose_solver(n, d, k) : o->solver;
+    if (gp__comm_active(comm) && solver == GP_PCA_SVD) {
+        if (o->solver == GP_PCA_SVD)
+            return gp__error(GP_EINVAL, "pca: the svd solver needs every row in one process; "
+                             "use cov or randomized");
+        solver = GP_PCA_COV;
+    }
 
-    fit_ctx c = {.X = X, .o = o, .n = n, .d = d, .k = k};
+    fit_ctx c = {.X = X, .o = o, .comm = comm, .n = n, .d = d, .k = k, .rows = X->rows,
+                 .first_rank = first_rank};
     /* Big blocks for ssyrk (its d x d output is rewritten once per block);
      * cache-sized ones for randomized, whose block is read twice. */
     c.block = block_rows(&c, solver == GP_PCA_RANDOMIZED ? (size_t)4 << 20 : (size_t)32 << 20);
@@ -579,7 +629,7 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
     c.mean = alloc_n((size_t)d, sizeof *c.mean);
     val = alloc_n((size_t)k, sizeof *val);
     if (!c.mean || !val) {
-        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        st = agree(&c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto fail;
     }
     if ((st = moments(&c)) != GP_OK) goto fail;
@@ -671,7 +721,8 @@ gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int6
         return gp__error(GP_ESHAPE, "pca transform: too large for BLAS");
     gp_pca_opts o;
     gp_pca_opts_init(&o);
-    fit_ctx c = {.X = X, .o = &o, .n = X->rows, .d = p->d, .k = p->k, .mean = p->mean};
+    fit_ctx c = {.X = X, .o = &o, .n = X->rows, .d = p->d, .k = p->k, .rows = X->rows,
+                 .mean = p->mean};
     c.block = block_rows(&c, (size_t)4 << 20);
     size_t d = (size_t)p->d, k = (size_t)p->k;
     float *Cf = alloc_n(k * d, sizeof *Cf), *buf = alloc_n((size_t)c.block * d, sizeof *buf);
@@ -703,6 +754,7 @@ gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int6
                                        (long long)(r0 + (int64_t)i));
                     goto done;
                 }
+        gp__release_rows(X, r0, r0 + nb);
     }
 done:
     gp__free(Cf);

@@ -34,7 +34,7 @@ def Xy():
 # ------------------------------------------------------------------ library, BLAS
 
 def test_library_loads_with_the_right_abi():
-    assert _lib.lib.gp_abi_version() == geoprobe.ABI_VERSION == 1
+    assert _lib.lib.gp_abi_version() == geoprobe.ABI_VERSION == 2
     assert geoprobe.__version__.count(".") == 2
 
 
@@ -52,7 +52,7 @@ def test_abi_mismatch_refused_at_import(tmp_path):
         if f.endswith(".py"):
             src = open(os.path.join(ROOT, "python", "geoprobe", f)).read()
             if f == "_lib.py":
-                src = src.replace("ABI_VERSION = 1", "ABI_VERSION = 99")
+                src = src.replace("ABI_VERSION = 2", "ABI_VERSION = 99")
             (pkg / f).write_text(src)
     r = subprocess.run(["/usr/bin/python3", "-c", "import geoprobe"], cwd=tmp_path,
                        capture_output=True, text=True, env=dict(os.environ, GEOPROBE_BLAS_CORE="keep"))

@@ -3,7 +3,7 @@ import ctypes
 import ctypes.util
 import os
 
-ABI_VERSION = 1  # GP_ABI_VERSION this package was written for
+ABI_VERSION = 2  # GP_ABI_VERSION this package was written for
 
 # ---------------------------------------------------------------- errors
 
@@ -74,7 +74,7 @@ class PcaOpts(ctypes.Structure):
                 ("n_oversamples", ctypes.c_int32), ("n_power_iter", ctypes.c_int32),
                 ("seed", ctypes.c_uint64), ("block_rows", ctypes.c_int64),
                 ("progress", PROGRESS_FN), ("progress_user", ctypes.c_void_p),
-                ("cancel", ctypes.POINTER(ctypes.c_int32))]
+                ("cancel", ctypes.POINTER(ctypes.c_int32)), ("comm", ctypes.c_void_p)]
 
 
 class ProbeOpts(ctypes.Structure):
