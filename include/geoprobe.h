@@ -294,6 +294,11 @@ GP_API int gp_labels_is_numeric(const gp_labels *l);
 GP_API const double *gp_labels_values(const gp_labels *l);
 /* The spec the labels came from. Owned by l. */
 GP_API const char *gp_labels_path(const gp_labels *l);
+/* Remove the rows i with drop[i] != 0 (drop: gp_labels_n(l) bytes) from l,
+ * in place: ids and values shrink, the classes (their number, order and
+ * names) stay as they were, even a class left with no rows, so ids keep
+ * their meaning. GP_EINVAL when l or drop is NULL. Modifies l. */
+GP_API gp_status gp_labels_drop_rows(gp_labels *l, const uint8_t *drop);
 
 /* ------------------------------------------------------------------ */
 /* Summary statistics (geoprobe info)                                 */
@@ -324,6 +329,15 @@ GP_API gp_status gp_matrix_stats_compute(const gp_matrix *X, gp_matrix_stats *ou
  * be NULL. */
 GP_API gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what,
                                         int64_t *bad_row, int64_t *bad_col);
+/* Mark the rows of X holding a NaN or Inf: mask (X->rows bytes, caller's)
+ * gets mask[i] |= 1 for each such row i and is otherwise left as it is, so
+ * several matrices over the same rows can share one mask. *n_bad: the
+ * number of rows of X with a non-finite value (marked before or not);
+ * *bad_row / *bad_col: X's first non-finite element (-1 when none). Each
+ * out-param may be NULL. Integer dtypes have no such rows. GP_EINVAL when X
+ * or mask is NULL, GP_EDTYPE for an unknown dtype. */
+GP_API gp_status gp_matrix_mark_nonfinite(const gp_matrix *X, uint8_t *mask, int64_t *n_bad,
+                                          int64_t *bad_row, int64_t *bad_col);
 
 /* ------------------------------------------------------------------ */
 /* Streaming and distributed fits                                     */

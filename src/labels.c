@@ -655,3 +655,18 @@ const char *gp_labels_class_name(const gp_labels *l, int32_t k) {
 int gp_labels_is_numeric(const gp_labels *l) { return l && l->values ? 1 : 0; }
 const double *gp_labels_values(const gp_labels *l) { return l ? l->values : NULL; }
 const char *gp_labels_path(const gp_labels *l) { return l ? l->spec : NULL; }
+
+gp_status gp_labels_drop_rows(gp_labels *l, const uint8_t *drop) {
+    gp__clear_error();
+    if (!l) return gp__error(GP_EINVAL, "gp_labels_drop_rows: labels are NULL");
+    if (!drop && l->n > 0) return gp__error(GP_EINVAL, "gp_labels_drop_rows: drop is NULL");
+    int64_t m = 0;
+    for (int64_t i = 0; i < l->n; i++) {
+        if (drop[i]) continue;
+        l->ids[m] = l->ids[i];
+        if (l->values) l->values[m] = l->values[i];
+        m++;
+    }
+    l->n = m;
+    return GP_OK;
+}

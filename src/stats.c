@@ -137,3 +137,41 @@ gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what, int64_t *
     }
     return GP_OK;
 }
+
+gp_status gp_matrix_mark_nonfinite(const gp_matrix *X, uint8_t *mask, int64_t *n_bad,
+                                   int64_t *bad_row, int64_t *bad_col) {
+    gp__clear_error();
+    if (n_bad) *n_bad = 0;
+    if (bad_row) *bad_row = -1;
+    if (bad_col) *bad_col = -1;
+    gp_status s = check_matrix(X, "gp_matrix_mark_nonfinite");
+    if (s != GP_OK) return s;
+    if (!mask && X->rows > 0) return gp__error(GP_EINVAL, "gp_matrix_mark_nonfinite: mask is NULL");
+    if (!gp__dtype_is_float(X->dtype)) return GP_OK;
+    size_t d = (size_t)X->cols;
+    int64_t count = 0;
+    for (int64_t i = 0; i < X->rows; i++) {
+        const void *r = row_ptr(X, i);
+        size_t j = 0;
+        /* the first bad column of the row: the rest need not be read */
+        if (X->dtype == GP_DTYPE_F32) {
+            while (j < d && isfinite(((const float *)r)[j])) j++;
+        } else if (X->dtype == GP_DTYPE_F64) {
+            while (j < d && isfinite(((const double *)r)[j])) j++;
+        } else {
+            for (; j < d; j++) {
+                double v;
+                gp__convert_to_f64(X->dtype, (const unsigned char *)r + j * 2, false, 1, &v);
+                if (!isfinite(v)) break;
+            }
+        }
+        if (j == d) continue;
+        mask[i] |= 1;
+        if (count++ == 0) {
+            if (bad_row) *bad_row = i;
+            if (bad_col) *bad_col = (int64_t)j;
+        }
+    }
+    if (n_bad) *n_bad = count;
+    return GP_OK;
+}

@@ -261,6 +261,31 @@ static void test_null_args(void **state) {
     gp_labels_free(l);
 }
 
+/* ---- dropping rows (--drop-nonfinite) ---- */
+
+static void test_drop_rows(void **state) {
+    (void)state;
+    /* y_int64: 2 0 1 2, classes 0 1 2; drop rows 0 and 2 (the only "1") */
+    gp_labels *l = load("labels/y_int64.npy");
+    uint8_t drop[4] = {1, 0, 1, 0};
+    CHECK_OK(gp_labels_drop_rows(l, drop));
+    /* ids keep their meaning: class 1 stays in the list with no rows */
+    expect(l, 2, (int32_t[]){0, 2}, (const char *[]){"0", "1", "2", NULL});
+    expect_values(l, (double[]){0, 2});
+    gp_labels_free(l);
+    /* text labels have no values; nothing dropped leaves them as they were */
+    l = load("labels/y_int32.npy");
+    uint8_t none[5] = {0};
+    CHECK_OK(gp_labels_drop_rows(l, none));
+    expect(l, 5, (int32_t[]){0, 1, 1, 0, 1}, (const char *[]){"0", "1", NULL});
+    uint8_t last[5] = {0, 0, 0, 0, 1};
+    CHECK_OK(gp_labels_drop_rows(l, last));
+    expect(l, 4, (int32_t[]){0, 1, 1, 0}, (const char *[]){"0", "1", NULL});
+    CHECK_FAILS(gp_labels_drop_rows(NULL, none), GP_EINVAL, "labels are NULL");
+    CHECK_FAILS(gp_labels_drop_rows(l, NULL), GP_EINVAL, "drop is NULL");
+    gp_labels_free(l);
+}
+
 /* ---- failed allocations ---- */
 
 /* Fail allocation k = 1, 2, ... of each load until one succeeds untouched;
@@ -312,6 +337,7 @@ int main(void) {
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_null_args),
+        cmocka_unit_test(test_drop_rows),
         cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,10 +51,56 @@ int cli_report_write(cJSON *report, const char *cmd, const char *path);
 /* A JSON array of int64 dims. */
 cJSON *cli_json_shape(int ndim, const int64_t *shape);
 
-/* Load SPEC as a float32 matrix, check it is finite, add it to report's
- * inputs (report may be NULL). On failure prints the error, returns false. */
-bool cli_load_matrix(const char *cmd, const char *spec, cJSON *report, gp_tensor **t,
-                     gp_matrix *X);
+/* --drop-nonfinite (nonfinite.c): rows holding a NaN or Inf are dropped
+ * from every matrix of a command that shares rows and from its labels.
+ * A command:
+ *   cli_nonfinite nf; cli_nonfinite_init(&nf);
+ *   ...options: {CLI_NONFINITE_OPTION}, case CLI_OPT_DROP_NONFINITE: nf.drop = 1;
+ *      and -q sets nf.quiet (no note on stderr);
+ *   cli_load_matrix(cmd, spec, report, &nf, &t, &X)   for each input (X must
+ *      stay where it is until the apply);
+ *   cli_load_labels(..., X.rows, ...)   against the rows as loaded;
+ *   cli_nonfinite_apply(&nf, cmd, report, labels, need_classes, extra);
+ *   ...at the end: cli_nonfinite_free(&nf) (the copies; after the last use of X).
+ * Without the flag nothing changes: the first NaN/Inf fails the run (its
+ * message ends with a hint at the flag) and nothing is copied or reported. */
+enum { CLI_OPT_DROP_NONFINITE = 0x1180 }; /* getopt_long code, clear of the plot ones */
+#define CLI_NONFINITE_OPTION {"drop-nonfinite", no_argument, NULL, CLI_OPT_DROP_NONFINITE}
+typedef struct cli_nonfinite {
+    int drop;             /* --drop-nonfinite                               */
+    int quiet;            /* -q: no "dropped N of M rows" line on stderr    */
+    int32_t n, cap;       /* registered matrices                            */
+    gp_matrix **mats;     /* borrowed; replaced by copies when rows drop    */
+    const char **specs;   /* their specs, for messages                      */
+    void **owned;         /* the copies' data (NULL: none), freed by _free  */
+    int64_t of, dropped;  /* after the apply: rows before, rows dropped     */
+} cli_nonfinite;
+void cli_nonfinite_init(cli_nonfinite *nf);
+void cli_nonfinite_free(cli_nonfinite *nf);
+/* The --help line, descriptions at column col. */
+void cli_nonfinite_print_help(int col);
+/* With nf->drop: register X (read by the apply). Else (or nf NULL) check X
+ * is finite: false after printing "SPEC: non-finite value NaN at row R,
+ * column C (skip such rows with --drop-nonfinite)" (no hint when nf is NULL). */
+bool cli_nonfinite_check(cli_nonfinite *nf, const char *cmd, const char *spec, gp_matrix *X);
+/* With nf->drop: mark the rows with a NaN/Inf in any registered matrix
+ * (which must all have the same rows), replace each matrix by a contiguous
+ * copy of the other rows (only when some row is dropped), drop the same rows
+ * from labels and extra (either may be NULL; loaded against the original
+ * rows), and record params.drop_nonfinite and "dropped_rows" {count, of,
+ * rows (original numbers, the first 1000)} in report (may be NULL). Prints
+ * one note line unless nf->quiet. Fails (printed) when every row is
+ * dropped, or when need_classes and a class of labels lost all its rows
+ * (the class list of labels stays as it was). CLI_OK when !nf->drop. */
+int cli_nonfinite_apply(cli_nonfinite *nf, const char *cmd, cJSON *report, gp_labels *labels,
+                        bool need_classes, gp_labels *extra);
+
+/* Load SPEC as a float32 matrix, check it is finite (cli_nonfinite_check:
+ * with --drop-nonfinite, register it instead; nf may be NULL), add it to
+ * report's inputs (report may be NULL). On failure prints the error,
+ * returns false. */
+bool cli_load_matrix(const char *cmd, const char *spec, cJSON *report, cli_nonfinite *nf,
+                     gp_tensor **t, gp_matrix *X);
 /* Load labels and check there is one per row of `acts` (rows rows). */
 bool cli_load_labels(const char *cmd, const char *spec, const char *acts, int64_t rows,
                      gp_labels **l);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 static const char *USAGE = "geoprobe apply P.safetensors SPEC [--labels Y] [--scores OUT.npy] [--json FILE]\n"
+                           "                      [--drop-nonfinite]\n"
                            "       geoprobe apply P.safetensors POS NEG [--labels Y] [...]   (a ccs/crc/vinc probe)";
 
 static void help(void) {
@@ -34,13 +35,16 @@ static void help(void) {
            "  -j, --threads N   BLAS threads\n"
            "  --json FILE       JSON report (- for stdout)\n"
            "  -q, --quiet       no summary on stdout\n"
-           "  -h, --help        this help\n\n"
+           "  -h, --help        this help\n",
+           USAGE);
+    cli_nonfinite_print_help(20);
+    printf("                    (--scores then has the kept rows only; the report lists\n"
+           "                    the dropped ones)\n\n"
            "Example:\n"
            "  geoprobe probe train.npy --labels y_train.npy --test-frac 0 --save p.safetensors\n"
            "  geoprobe apply p.safetensors test.npy --labels y_test.npy\n"
            "  geoprobe ccs pos.npy neg.npy --labels y.npy --test-frac 0 --save c.safetensors\n"
-           "  geoprobe apply c.safetensors new_pos.npy new_neg.npy --labels new_y.npy\n",
-           USAGE);
+           "  geoprobe apply c.safetensors new_pos.npy new_neg.npy --labels new_y.npy\n");
 }
 
 /* Map the label file's classes onto the probe's (k classes, names in the
@@ -92,6 +96,7 @@ typedef struct apply_opts {
     int32_t n_boot;
     uint64_t seed;
     int quiet;
+    cli_nonfinite *nf;   /* --drop-nonfinite */
 } apply_opts;
 
 /* 1 when path holds a contrast-pair probe (its normalization tensors, or
@@ -138,8 +143,8 @@ static int apply_pairs(const apply_opts *o) {
     cli_ccs_eval ev = {0};
     int rc = CLI_OK;
     if (gp_ccs_load(o->probe, &c) != GP_OK) rc = cli_fail_gp("apply");
-    if (rc == CLI_OK && (!cli_load_matrix("apply", o->pos, report, &tp, &P) ||
-                         !cli_load_matrix("apply", o->neg, report, &tn, &N)))
+    if (rc == CLI_OK && (!cli_load_matrix("apply", o->pos, report, o->nf, &tp, &P) ||
+                         !cli_load_matrix("apply", o->neg, report, o->nf, &tn, &N)))
         rc = CLI_FAIL;
     if (rc == CLI_OK && (P.rows != N.rows || P.cols != N.cols))
         rc = cli_fail("apply", "%s (%lld x %lld) and %s (%lld x %lld) differ in shape: row i of each must be the two "
@@ -149,6 +154,7 @@ static int apply_pairs(const apply_opts *o) {
         rc = cli_fail("apply", "%s: %lld features, but the probe %s was trained on %lld", o->pos, (long long)P.cols,
                       o->probe, (long long)gp_ccs_n_features(c));
     if (rc == CLI_OK && o->labels && !cli_load_labels("apply", o->labels, o->pos, P.rows, &l)) rc = CLI_FAIL;
+    if (rc == CLI_OK) rc = cli_nonfinite_apply(o->nf, "apply", report, l, false, NULL);
     if (rc == CLI_OK && l) rc = map_labels(gp_ccs_metadata(c, "classes"), 2, o->labels, l, &y);
     size_t m = (size_t)(P.rows ? P.rows : 1);
     if (rc == CLI_OK && (!(cred = malloc(m * sizeof *cred)) || !(proba = malloc(m * sizeof *proba))))
@@ -211,6 +217,7 @@ static int apply_pairs(const apply_opts *o) {
     gp_tensor_free(tp);
     gp_tensor_free(tn);
     gp_ccs_free(c);
+    cli_nonfinite_free(o->nf);
     return rc;
 }
 
@@ -220,12 +227,14 @@ int cmd_apply(int argc, char **argv) {
         {"bootstrap", required_argument, NULL, 'b'}, {"seed", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 'j'}, {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        CLI_NONFINITE_OPTION,                      {NULL, 0, NULL, 0}};
     const char *labels = NULL, *scores_path = NULL, *json = NULL;
     int32_t n_boot = 1000;
     uint64_t seed = 0;
     int quiet = 0, c, rc = CLI_OK;
     long long v;
+    cli_nonfinite nf;
+    cli_nonfinite_init(&nf);
     optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "s:j:qh", opts, NULL)) != -1) {
@@ -246,8 +255,9 @@ int cmd_apply(int argc, char **argv) {
             if (!cli_parse_threads("apply", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': json = optarg; break;
-        case 'q': quiet = 1; break;
+        case 'q': quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
         default:
             return cli_usage_error("apply", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -258,7 +268,7 @@ int cmd_apply(int argc, char **argv) {
     const char *probe_path = argv[optind], *spec = argv[optind + 1];
     if (json && strcmp(json, "-") == 0) quiet = 1;
     apply_opts ao = {probe_path, spec, argc - optind == 3 ? argv[optind + 2] : NULL, labels, scores_path, json,
-                     n_boot, seed, quiet};
+                     n_boot, seed, quiet, &nf};
     int pair = is_pair_probe(probe_path);
     if (pair < 0) return CLI_FAIL;
     if (pair && !ao.neg)
@@ -282,11 +292,12 @@ int cmd_apply(int argc, char **argv) {
     int32_t *y = NULL;
     double *sc = NULL;
     if (gp_probe_load(probe_path, &p) != GP_OK) rc = cli_fail_gp("apply");
-    if (rc == CLI_OK && !cli_load_matrix("apply", spec, report, &t, &X)) rc = CLI_FAIL;
+    if (rc == CLI_OK && !cli_load_matrix("apply", spec, report, &nf, &t, &X)) rc = CLI_FAIL;
     if (rc == CLI_OK && X.cols != gp_probe_n_features(p))
         rc = cli_fail("apply", "%s: %lld features, but the probe %s was trained on %lld", spec,
                       (long long)X.cols, probe_path, (long long)gp_probe_n_features(p));
     if (rc == CLI_OK && labels && !cli_load_labels("apply", labels, spec, X.rows, &l)) rc = CLI_FAIL;
+    if (rc == CLI_OK) rc = cli_nonfinite_apply(&nf, "apply", report, l, false, NULL);
     int32_t m = p ? gp_probe_n_outputs(p) : 1;
     bool regression = p && gp_probe_n_classes(p) == 0;
     if (rc == CLI_OK) {
@@ -352,5 +363,6 @@ int cmd_apply(int argc, char **argv) {
     gp_labels_free(l);
     gp_tensor_free(t);
     gp_probe_free(p);
+    cli_nonfinite_free(&nf);
     return rc;
 }

@@ -14,7 +14,8 @@ static const char *USAGE =
     "geoprobe ccs POS NEG [--labels Y] [--method ccs|crc|vinc] [--norm burns|center|feature]\n"
     "                     [--optimizer lbfgs|adam] [--tries 10] [--epochs 1000] [--lr 1e-3]\n"
     "                     [--weight-decay 0.01] [--seed S] [--test-frac 0.2 | --folds K]\n"
-    "                     [--calibrate N] [--compare] [--save P.safetensors] [--plot F] [--json FILE]";
+    "                     [--calibrate N] [--compare] [--save P.safetensors] [--plot F] [--json FILE]\n"
+    "                     [--drop-nonfinite]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -82,7 +83,9 @@ static void help(void) {
            "  -j, --threads N     BLAS threads (default: all cores)\n"
            "  --json FILE         JSON report (- for stdout)\n"
            "  -q, --quiet         no summary on stdout\n"
-           "  -h, --help          this help\n\n"
+           "  -h, --help          this help\n");
+    cli_nonfinite_print_help(22);
+    printf("  (a pair is dropped when its POS or its NEG row has a NaN/Inf)\n\n"
            "plot: p(x+) against p(x-) for each held-out pair (out-of-fold with --folds, the\n"
            "training pairs with --test-frac 0), colored by truth, with the consistency line\n"
            "p(x+) + p(x-) = 1: a consistent, confident probe puts the pairs in two corners.\n");
@@ -105,6 +108,7 @@ typedef struct ccs_args {
     int32_t folds, n_boot, calibrate, compare, quiet;
     uint64_t seed;
     gp_ccs_opts o;
+    cli_nonfinite nf;           /* --drop-nonfinite */
 } ccs_args;
 
 /* ------------------------------------------------------------------ */
@@ -507,9 +511,11 @@ static int parse_args(int argc, char **argv, ccs_args *a) {
         {"bootstrap", required_argument, NULL, 'b'},  {"save", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},    {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
-        CLI_PLOT_OPTIONS,                             {NULL, 0, NULL, 0}};
+        CLI_PLOT_OPTIONS,                             CLI_NONFINITE_OPTION,
+        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     cli_plot_init(&a->plot);
+    cli_nonfinite_init(&a->nf);
     a->test_frac = 0.2;
     a->n_boot = 1000;
     gp_ccs_opts_init(&a->o);
@@ -593,8 +599,9 @@ static int parse_args(int argc, char **argv, ccs_args *a) {
             if (!cli_parse_threads("ccs", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': a->json = optarg; break;
-        case 'q': a->quiet = 1; break;
+        case 'q': a->quiet = a->nf.quiet = 1; break;
         case 'h': help(); return -1;
+        case CLI_OPT_DROP_NONFINITE: a->nf.drop = 1; break;
         default:
             return cli_usage_error("ccs", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -647,16 +654,17 @@ int cmd_ccs(int argc, char **argv) {
     gp_tensor *tp = NULL, *tn = NULL;
     gp_labels *l = NULL;
     gp_matrix P, N;
-    if (!cli_load_matrix("ccs", a.pos, report, &tp, &P) || !cli_load_matrix("ccs", a.neg, report, &tn, &N))
+    if (!cli_load_matrix("ccs", a.pos, report, &a.nf, &tp, &P) || !cli_load_matrix("ccs", a.neg, report, &a.nf, &tn, &N))
         rc = CLI_FAIL;
     if (rc == CLI_OK && (P.rows != N.rows || P.cols != N.cols))
         rc = cli_fail("ccs", "%s (%lld x %lld) and %s (%lld x %lld) differ in shape: row i of each must be the two "
                       "answers of statement i", a.pos, (long long)P.rows, (long long)P.cols, a.neg,
                       (long long)N.rows, (long long)N.cols);
+    if (rc == CLI_OK && a.labels && !cli_load_labels("ccs", a.labels, a.pos, P.rows, &l)) rc = CLI_FAIL;
+    if (rc == CLI_OK) rc = cli_nonfinite_apply(&a.nf, "ccs", report, l, true, NULL);
     if (rc == CLI_OK && P.rows < 2)
         rc = cli_fail("ccs", "%s: %lld contrast pair%s; a contrast-pair probe needs at least 2", a.pos,
                       (long long)P.rows, P.rows == 1 ? "" : "s");
-    if (rc == CLI_OK && a.labels && !cli_load_labels("ccs", a.labels, a.pos, P.rows, &l)) rc = CLI_FAIL;
     if (rc == CLI_OK && l && gp_labels_n_classes(l) != 2)
         rc = cli_fail("ccs", "%s: %d class%s; contrast-pair labels are binary (1 = x+ is the true answer) and need "
                       "both values", a.labels, (int)gp_labels_n_classes(l), gp_labels_n_classes(l) == 1 ? "" : "es");
@@ -757,5 +765,6 @@ int cmd_ccs(int argc, char **argv) {
     gp_labels_free(l);
     gp_tensor_free(tp);
     gp_tensor_free(tn);
+    cli_nonfinite_free(&a.nf);
     return rc;
 }

@@ -11,6 +11,7 @@
 static const char *USAGE =
     "geoprobe pca SPEC [-k K] [--solver auto|cov|svd|randomized] [--labels Y]\n"
     "                    [--components OUT.npy] [--project OUT.npy] [--whiten] [--seed S] [--json FILE]\n"
+    "                    [--drop-nonfinite]\n"
     "                    [--plot OUT.png|svg|pdf [--plot-kind scatter|scree] [--pcs A,B] [--log]]";
 
 static void help(void) {
@@ -40,9 +41,10 @@ static void help(void) {
            "  -j, --threads N        BLAS threads (default: all cores)\n"
            "  --json FILE            JSON report (- for stdout)\n"
            "  -q, --quiet            no table on stdout\n"
-           "  -h, --help             this help\n\n"
-           "plot:\n",
+           "  -h, --help             this help\n",
            USAGE);
+    cli_nonfinite_print_help(25);
+    printf("\nplot:\n");
     cli_plot_print_help(25, true);
     printf("  --plot-kind K          scatter (default): the rows on two components, colored\n"
            "                         by --labels class, with each class's centroid (numeric\n"
@@ -267,7 +269,7 @@ int cmd_pca(int argc, char **argv) {
         {"quiet", no_argument, NULL, 'q'},              {"help", no_argument, NULL, 'h'},
         {"plot-kind", required_argument, NULL, 'T'},    {"pcs", required_argument, NULL, 'X'},
         {"log", no_argument, NULL, 'G'},                CLI_PLOT_OPTIONS,
-        {NULL, 0, NULL, 0}};
+        CLI_NONFINITE_OPTION,                           {NULL, 0, NULL, 0}};
     pca_args a = {0};
     gp_pca_opts_init(&a.opts);
     cli_plot_init(&a.plot);
@@ -275,6 +277,8 @@ int cmd_pca(int argc, char **argv) {
     a.pc[1] = 1;
     int kind_set = 0;
     int c, rc = CLI_OK;
+    cli_nonfinite nf;
+    cli_nonfinite_init(&nf);
     long long v;
     optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
     opterr = 0;
@@ -317,8 +321,9 @@ int cmd_pca(int argc, char **argv) {
             if (!cli_parse_threads("pca", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': a.json = optarg; break;
-        case 'q': a.quiet = 1; break;
+        case 'q': a.quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
         case 'T':
             if (strcmp(optarg, "scatter") == 0) a.scree = 0;
             else if (strcmp(optarg, "scree") == 0) a.scree = 1;
@@ -364,8 +369,11 @@ int cmd_pca(int argc, char **argv) {
     gp_matrix X;
     gp_pca *p = NULL;
     gp_labels *l = NULL;
-    if (!cli_load_matrix("pca", a.spec, report, &t, &X) ||
-        (a.labels && !cli_load_labels("pca", a.labels, a.spec, X.rows, &l))) {
+    if (!cli_load_matrix("pca", a.spec, report, &nf, &t, &X) ||
+        (a.labels && !cli_load_labels("pca", a.labels, a.spec, X.rows, &l)) ||
+        cli_nonfinite_apply(&nf, "pca", report, l, true, NULL) != CLI_OK) {
+        cli_nonfinite_free(&nf);
+        gp_labels_free(l);
         gp_tensor_free(t);
         cJSON_Delete(report);
         fclose(out);
@@ -417,5 +425,6 @@ int cmd_pca(int argc, char **argv) {
     gp_pca_free(p);
     gp_labels_free(l);
     gp_tensor_free(t);
+    cli_nonfinite_free(&nf);
     return rc;
 }

@@ -12,7 +12,7 @@
 static const char *USAGE =
     "geoprobe probe SPEC --labels Y [--method logistic|massmean|massmean-iid|lda|ridge]\n"
     "                    [--C 1.0|auto] [--test-frac 0.2 | --folds K] [--seed S] [--save P.safetensors]\n"
-    "                    [--plot OUT.png|svg|pdf]";
+    "                    [--plot OUT.png|svg|pdf] [--drop-nonfinite]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -53,13 +53,15 @@ static void help(void) {
            "  -j, --threads N    BLAS threads (default: all cores)\n"
            "  --json FILE        JSON report (- for stdout)\n"
            "  -q, --quiet        no summary on stdout\n"
-           "  -h, --help         this help\n\n"
+           "  -h, --help         this help\n",
+           USAGE);
+    cli_nonfinite_print_help(21);
+    printf("\n"
            "plot: the probe's scores on the rows it did not train on (the held-out split,\n"
            "every row out-of-fold with --folds, the training rows with --test-frac 0), one\n"
            "histogram per true class. Two classes: the logit w.x + b, threshold 0 (the\n"
            "decision). k > 2 classes: the true class's margin s_y - max over c != y of s_c\n"
-           "(> 0: predicted right). ridge: a scatter of prediction against target.\n",
-           USAGE);
+           "(> 0: predicted right). ridge: a scatter of prediction against target.\n");
     cli_plot_print_help(21, true);
     printf("\nExamples:\n"
            "  geoprobe probe datasets/larger_than/plain_layer3.npy \\\n"
@@ -480,8 +482,11 @@ int cmd_probe(int argc, char **argv) {
         {"control-types", required_argument, NULL, 'y'}, {"save", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},   {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        CLI_PLOT_OPTIONS,                            {NULL, 0, NULL, 0}};
+        CLI_PLOT_OPTIONS,                            CLI_NONFINITE_OPTION,
+        {NULL, 0, NULL, 0}};
     probe_args a = {0};
+    cli_nonfinite nf;
+    cli_nonfinite_init(&nf);
     a.test_frac = 0.2;
     a.n_boot = 1000;
     gp_probe_opts_init(&a.o);
@@ -556,8 +561,9 @@ int cmd_probe(int argc, char **argv) {
             if (!cli_parse_threads("probe", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': a.json = optarg; break;
-        case 'q': a.quiet = 1; break;
+        case 'q': a.quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
         CLI_PLOT_CASES:
             if ((rc = cli_plot_option(&a.plot, c, optarg, "probe", USAGE)) != CLI_OK) return rc;
             break;
@@ -582,9 +588,10 @@ int cmd_probe(int argc, char **argv) {
     gp_matrix X;
     eval_result real = {0}, ctl = {0};
     int32_t *ctl_y = NULL;
-    if (!cli_load_matrix("probe", a.spec, report, &t, &X) ||
+    if (!cli_load_matrix("probe", a.spec, report, &nf, &t, &X) ||
         !cli_load_labels("probe", a.labels, a.spec, X.rows, &l) ||
-        (a.control_types && !cli_load_labels("probe", a.control_types, a.spec, X.rows, &types)))
+        (a.control_types && !cli_load_labels("probe", a.control_types, a.spec, X.rows, &types)) ||
+        cli_nonfinite_apply(&nf, "probe", report, l, !regression, types) != CLI_OK)
         rc = CLI_FAIL;
     if (rc == CLI_OK && regression && !gp_labels_is_numeric(l))
         rc = cli_fail("probe", "%s: ridge needs numeric targets; these labels are text", a.labels);
@@ -685,5 +692,6 @@ int cmd_probe(int argc, char **argv) {
     gp_labels_free(l);
     gp_labels_free(types);
     gp_tensor_free(t);
+    cli_nonfinite_free(&nf);
     return rc;
 }

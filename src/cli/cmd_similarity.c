@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 static const char *USAGE = "geoprobe similarity SPEC SPEC... [--metric cka|cosine] [--debiased] [--json FILE]\n"
-                           "                    [--plot OUT.png|svg|pdf]";
+                           "                    [--plot OUT.png|svg|pdf] [--drop-nonfinite]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -31,11 +31,15 @@ static void help(void) {
            "  -j, --threads N       BLAS threads (default: all cores)\n"
            "  --json FILE           JSON report (- for stdout)\n"
            "  -q, --quiet           no text on stdout\n"
-           "  -h, --help            this help\n\n"
+           "  -h, --help            this help\n",
+           USAGE);
+    cli_nonfinite_print_help(24);
+    printf("                        cka only: a row is dropped from every input when any\n"
+           "                        input has a NaN/Inf in it (CKA needs the same rows);\n"
+           "                        a direction with NaN/Inf (cosine) is always an error\n\n"
            "plot: a heatmap of the full matrix (two inputs: 2 x 2), rows and columns named\n"
            "by input (file name without extension, with :TENSOR, @L, [row]), color range\n"
-           "[0, 1] for CKA and [-1, 1] for cosine.\n",
-           USAGE);
+           "[0, 1] for CKA and [-1, 1] for cosine.\n");
     cli_plot_print_help(24, true);
     printf("\nExamples:\n"
            "  geoprobe similarity datasets/larger_than/plain_layer{1,2,3,4,5}.npy\n"
@@ -143,8 +147,8 @@ static int run_cosine(int n_in, char **specs, cJSON *report, int *m_out, char **
 }
 
 /* CKA between every pair of inputs. */
-static int run_cka(int n_in, char **specs, int debiased, cJSON *report, char ***names_out,
-                   double **val_out, int **degen_out) {
+static int run_cka(int n_in, char **specs, int debiased, cli_nonfinite *nf, cJSON *report,
+                   char ***names_out, double **val_out, int **degen_out) {
     gp_tensor **t = calloc((size_t)n_in, sizeof *t);
     gp_matrix *X = calloc((size_t)n_in, sizeof *X);
     double *val = calloc((size_t)n_in * (size_t)n_in, sizeof *val);
@@ -152,12 +156,13 @@ static int run_cka(int n_in, char **specs, int debiased, cJSON *report, char ***
     char **names = calloc((size_t)n_in, sizeof *names);
     int rc = (t && X && val && degen && names) ? CLI_OK : cli_fail("similarity", "out of memory");
     for (int i = 0; i < n_in && rc == CLI_OK; i++) {
-        if (!cli_load_matrix("similarity", specs[i], report, &t[i], &X[i])) rc = CLI_FAIL;
+        if (!cli_load_matrix("similarity", specs[i], report, nf, &t[i], &X[i])) rc = CLI_FAIL;
         else if (i > 0 && X[i].rows != X[0].rows)
             rc = cli_fail("similarity", "%s has %lld rows but %s has %lld: CKA compares the same inputs",
                           specs[i], (long long)X[i].rows, specs[0], (long long)X[0].rows);
         names[i] = strdup(short_name(specs[i]));
     }
+    if (rc == CLI_OK) rc = cli_nonfinite_apply(nf, "similarity", report, NULL, false, NULL);
     for (int i = 0; i < n_in && rc == CLI_OK; i++) {
         for (int j = i; j < n_in && rc == CLI_OK; j++) {
             int dg = 0;
@@ -171,6 +176,7 @@ static int run_cka(int n_in, char **specs, int debiased, cJSON *report, char ***
         }
     }
     for (int i = 0; t && i < n_in; i++) gp_tensor_free(t[i]);
+    cli_nonfinite_free(nf);
     free(t);
     free(X);
     *names_out = names;
@@ -206,9 +212,12 @@ int cmd_similarity(int argc, char **argv) {
         {"metric", required_argument, NULL, 'M'}, {"debiased", no_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 'j'}, {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        CLI_PLOT_OPTIONS,                         {NULL, 0, NULL, 0}};
+        CLI_PLOT_OPTIONS,                         CLI_NONFINITE_OPTION,
+        {NULL, 0, NULL, 0}};
     const char *json = NULL;
     int cosine = 0, debiased = 0, quiet = 0, c, rc = CLI_OK;
+    cli_nonfinite nf;
+    cli_nonfinite_init(&nf);
     cli_plot plot;
     cli_plot_init(&plot);
     optind = 0;  /* 0, not 1: a full reset, so commands can run again in one process (sweep) */
@@ -225,8 +234,9 @@ int cmd_similarity(int argc, char **argv) {
             if (!cli_parse_threads("similarity", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': json = optarg; break;
-        case 'q': quiet = 1; break;
+        case 'q': quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
+        case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
         CLI_PLOT_CASES:
             if ((rc = cli_plot_option(&plot, c, optarg, "similarity", USAGE)) != CLI_OK) return rc;
             break;
@@ -238,6 +248,11 @@ int cmd_similarity(int argc, char **argv) {
     if (n_in < 1 || (!cosine && n_in < 2))
         return cli_usage_error("similarity", USAGE, "give two or more inputs");
     if (debiased && cosine) return cli_usage_error("similarity", USAGE, "--debiased is for --metric cka");
+    /* Directions are not rows of activations: one with a NaN/Inf is a
+     * broken probe or dump, never a row to skip. */
+    if (nf.drop && cosine)
+        return cli_usage_error("similarity", USAGE, "--drop-nonfinite is for --metric cka: a direction with NaN/Inf "
+                               "is broken, not a row to skip");
     if (json && strcmp(json, "-") == 0) quiet = 1;
     if ((rc = cli_plot_check(&plot, "similarity", USAGE)) != CLI_OK) return rc;
 
@@ -249,7 +264,7 @@ int cmd_similarity(int argc, char **argv) {
     double *val = NULL;
     int *degen = NULL, m = n_in;
     if (cosine) rc = run_cosine(n_in, argv + optind, report, &m, &names, &val);
-    else rc = run_cka(n_in, argv + optind, debiased, report, &names, &val, &degen);
+    else rc = run_cka(n_in, argv + optind, debiased, &nf, report, &names, &val, &degen);
 
     if (rc == CLI_OK) {
         cJSON_AddStringToObject(report, "metric", cosine ? "cosine" : (debiased ? "cka_debiased" : "cka"));

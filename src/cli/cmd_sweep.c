@@ -48,7 +48,9 @@ static void help(const char *cmd) {
         "  --norm N           ccs/crc/vinc normalization: burns, center, feature (burns)\n"
         "  --tries T          CCS restarts (default 10)   --optimizer lbfgs|adam (lbfgs)\n"
         "  --pca-components K PCA summary per layer (default 10)\n"
-        "  --cka-rows N       rows used for the CKA matrix (default 2000; 0 = all)\n\n"
+        "  --cka-rows N       rows used for the CKA matrix (default 2000; 0 = all)\n"
+        "  --drop-nonfinite   skip rows with NaN/Inf: each layer's commands drop that\n"
+        "                     layer's bad rows; CKA drops rows bad in any layer\n\n"
         "output:\n"
         "  --out DIR          report.json, summary.md, table.tex, plots, probes/, layers/\n"
         "  --format F         plots as png (default), svg or pdf   --no-plots: none\n"
@@ -62,8 +64,8 @@ static void help(const char *cmd) {
         "\"neg\": ..., \"layers\": \"0-5\", \"methods\": [\"logistic\", \"ccs\"], \"out\": ...,\n"
         "\"test_frac\", \"folds\", \"seed\", \"C\", \"standardize\", \"bootstrap\", \"norm\",\n"
         "\"optimizer\", \"tries\", \"pca_components\", \"cka_rows\", \"jobs\", \"threads\",\n"
-        "\"plots\", \"plot_format\"}, or \"datasets\": [{\"name\", \"acts\", \"labels\", \"pos\",\n"
-        "\"neg\"}, ...] for several; an unknown key is an error; \"_comment\" keys are ignored.\n\n"
+        "\"plots\", \"plot_format\", \"drop_nonfinite\"}, or \"datasets\": [{\"name\", \"acts\",\n"
+        "\"labels\", \"pos\", \"neg\"}, ...] for several; an unknown key is an error; \"_comment\" keys are ignored.\n\n"
         "Ctrl-C stops after the current step; finished layers stay in DIR/layers and\n"
         "--resume goes on from there.\n\n"
         "Example (the demo):\n"
@@ -80,7 +82,7 @@ static void help(const char *cmd) {
 enum {
     O_ACTS = 0x1200, O_LABELS, O_POS, O_NEG, O_NAME, O_DATASET, O_LAYERS, O_METHODS, O_OUT,
     O_TEST_FRAC, O_FOLDS, O_SEED, O_BOOT, O_C, O_STD, O_NORM, O_TRIES, O_OPT, O_PCA, O_CKA,
-    O_FORMAT, O_NOPLOTS, O_JSON, O_RESUME, O_JOBS
+    O_FORMAT, O_NOPLOTS, O_JSON, O_RESUME, O_JOBS, O_DROP
 };
 
 static const struct option LONG_OPTS[] = {
@@ -98,7 +100,7 @@ static const struct option LONG_OPTS[] = {
     {"json", required_argument, NULL, O_JSON},       {"resume", no_argument, NULL, O_RESUME},
     {"jobs", required_argument, NULL, O_JOBS},       {"threads", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+    {"drop-nonfinite", no_argument, NULL, O_DROP},   {NULL, 0, NULL, 0}};
 
 static bool dup_to(char **dst, const char *s) {
     free(*dst);
@@ -138,7 +140,7 @@ typedef struct flags {
     double test_frac, C;
     long long folds, seed, boot, tries, pca, cka, jobs;
     bool set_tf, set_C, set_folds, set_seed, set_boot, set_tries, set_pca, set_cka, set_jobs;
-    bool standardize, no_plots, resume, quiet;
+    bool standardize, no_plots, resume, quiet, drop;
     int threads;
 } flags;
 
@@ -203,6 +205,7 @@ static int parse_flags(const char *cmd, const char *usage, int argc, char **argv
         case O_STD: f->standardize = true; break;
         case O_NOPLOTS: f->no_plots = true; break;
         case O_RESUME: f->resume = true; break;
+        case O_DROP: f->drop = true; break;
         case 'j': {
             long long n;
             ok = cli_parse_int(optarg, 0, 1024, &n);
@@ -282,6 +285,7 @@ static int apply_flags(const char *cmd, const char *usage, flags *f, sweep_confi
     if (f->threads) c->threads = f->threads;
     if (f->standardize) c->standardize = 1;
     if (f->no_plots) c->plots = 0;
+    if (f->drop) c->drop_nonfinite = 1;
     c->resume = f->resume;
     c->quiet = f->quiet;
     if (strcmp(c->norm ? c->norm : "burns", "burns") && strcmp(c->norm, "center") && strcmp(c->norm, "feature"))

@@ -1,16 +1,21 @@
 /* inputs.c — loading what the numerical commands read: an activation
- * matrix (float32, finite, recorded in the report) and labels that match
- * its rows. Each failure prints one line naming the file. */
+ * matrix (float32, finite, or with its NaN/Inf rows to drop: nonfinite.c;
+ * recorded in the report) and labels that match its rows. Each failure
+ * prints one line naming the file. */
 #include "cli.h"
 
 #include <stdlib.h>
 
-bool cli_load_matrix(const char *cmd, const char *spec, cJSON *report, gp_tensor **t,
-                     gp_matrix *X) {
+bool cli_load_matrix(const char *cmd, const char *spec, cJSON *report, cli_nonfinite *nf,
+                     gp_tensor **t, gp_matrix *X) {
     *t = NULL;
-    if (gp_tensor_load(spec, GP_DTYPE_F32, t) != GP_OK || gp_tensor_matrix(*t, X) != GP_OK ||
-        gp_matrix_check_finite(X, spec, NULL, NULL) != GP_OK) {
+    if (gp_tensor_load(spec, GP_DTYPE_F32, t) != GP_OK || gp_tensor_matrix(*t, X) != GP_OK) {
         cli_fail_gp(cmd);
+        gp_tensor_free(*t);
+        *t = NULL;
+        return false;
+    }
+    if (!cli_nonfinite_check(nf, cmd, spec, X)) {
         gp_tensor_free(*t);
         *t = NULL;
         return false;

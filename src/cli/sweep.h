@@ -22,6 +22,13 @@
  *     "transfer": { METHOD: { TRAIN: { EVAL: {"accuracy", "auroc", "n"} } } },
  *     "seconds": s }
  *
+ * Config keys (sweep_config.c, strict: an unknown key is an error): acts,
+ * labels, pos, neg, name, datasets, layers, methods, out, test_frac, folds,
+ * seed, C, standardize, bootstrap, norm, optimizer, tries, pca_components,
+ * cka_rows, jobs, threads, plots, plot_format, drop_nonfinite (bool: rows
+ * with NaN/Inf are dropped by every command, as --drop-nonfinite; part of
+ * the params and so of the --resume fingerprint only when true).
+ *
  * OUT/report.json: the common keys (geoprobe_version, command, inputs,
  * params, seconds), then
  *   "datasets": [NAME…] (the first is the primary), "methods": [METHOD…],
@@ -35,7 +42,9 @@
  *   "direction_cosine": { "across_layers": { METHOD: [[…]] },
  *                         "across_methods": { "layer": best L, "methods": […],
  *                                             "matrix": [[…]] } },
- *   "cka": { "layers": [L…], "matrix": [[…]], "rows": r, "of_rows": n },
+ *   "cka": { "layers": [L…], "matrix": [[…]], "rows": r, "of_rows": n,
+ *            "dropped_rows": m (only with drop_nonfinite: rows with NaN/Inf
+ *            in any layer, never used) },
  *   "files": { "summary", "table", "plots": […], "probes": "probes/" },
  *   "timings": { "layers": {L: s}, "total": s } */
 #ifndef GP_CLI_SWEEP_H
@@ -63,6 +72,8 @@ typedef struct sweep_config {
     uint64_t seed;
     char *norm, *optimizer;
     int32_t plots, resume, quiet;
+    int32_t drop_nonfinite; /* --drop-nonfinite / "drop_nonfinite": true: passed
+                               to every per-layer command; CKA rows too    */
     char *plot_format;     /* "png", "svg", "pdf" */
     char *json;            /* --json: a copy of report.json (- = stdout), or NULL */
 } sweep_config;

@@ -278,9 +278,10 @@ int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
             ok = number_in(it, 0, 1024, &v) && (c->threads = (int32_t)v, true);
         } else if (!strcmp(k, "seed")) {
             ok = number_in(it, 0, 9007199254740992.0, &v) && (c->seed = (uint64_t)v, true);
-        } else if (!strcmp(k, "standardize") || !strcmp(k, "plots")) {
+        } else if (!strcmp(k, "standardize") || !strcmp(k, "plots") || !strcmp(k, "drop_nonfinite")) {
             ok = cJSON_IsBool(it);
-            if (ok) *(!strcmp(k, "plots") ? &c->plots : &c->standardize) = cJSON_IsTrue(it);
+            if (ok) *(!strcmp(k, "plots") ? &c->plots : !strcmp(k, "standardize") ? &c->standardize
+                                                                                  : &c->drop_nonfinite) = cJSON_IsTrue(it);
         } else if (!strcmp(k, "norm")) {
             ok = set_str(&c->norm, it);
         } else if (!strcmp(k, "optimizer")) {
@@ -291,7 +292,7 @@ int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
             rc = cli_fail(cmd, "%s: unknown key '%s' (known: acts, labels, pos, neg, name, "
                           "datasets, layers, methods, out, test_frac, folds, seed, C, "
                           "standardize, bootstrap, norm, optimizer, tries, pca_components, "
-                          "cka_rows, jobs, threads, plots, plot_format; keys "
+                          "cka_rows, jobs, threads, plots, plot_format, drop_nonfinite; keys "
                           "starting with _ are comments)", path, k);
             break;
         }
@@ -434,6 +435,8 @@ cJSON *sweep_config_json(const sweep_config *c) {
     cJSON_AddNumberToObject(p, "tries", c->tries);
     cJSON_AddNumberToObject(p, "pca_components", c->pca_k);
     cJSON_AddNumberToObject(p, "cka_rows", c->cka_rows);
+    /* only when set, so the fingerprints of earlier sweeps stay valid */
+    if (c->drop_nonfinite) cJSON_AddBoolToObject(p, "drop_nonfinite", 1);
     return p;
 }
 

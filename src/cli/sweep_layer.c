@@ -127,6 +127,7 @@ static void common_eval_args(const sweep_config *c, argv_buf *a) {
     argf(a, "%llu", (unsigned long long)c->seed);
     arg(a, "--bootstrap");
     argf(a, "%d", (int)c->bootstrap);
+    if (c->drop_nonfinite) arg(a, "--drop-nonfinite");
 }
 
 static int run_method(layer_ctx *L, const sweep_dataset *d, const char *m, cJSON *methods) {
@@ -207,10 +208,15 @@ static int run_pca(layer_ctx *L, const sweep_dataset *d, cJSON *ds) {
         arg(&a, "--labels");
         arg(&a, d->labels);
     }
+    if (L->c->drop_nonfinite) arg(&a, "--drop-nonfinite");
     cJSON *res = NULL;
     char *err = NULL, what[160];
     run(cmd_pca, &a, L->scratch, &res, &err);
     if (res) cJSON_DeleteItemFromObject(res, "inputs");
+    /* with --drop-nonfinite, n is the rows PCA used (the probes' too) */
+    const cJSON *used = cJSON_GetObjectItem(res, "n");
+    if (cJSON_GetObjectItem(res, "dropped_rows") && cJSON_IsNumber(used))
+        cJSON_ReplaceItemInObject(ds, "n", cJSON_CreateNumber(used->valuedouble));
     snprintf(what, sizeof what, "%s/pca", d->name);
     report_step(L, what, res, err);
     put(ds, "pca", res, err);
@@ -237,6 +243,7 @@ static void run_transfer(layer_ctx *L, const sweep_dataset *train, const sweep_d
     arg(&a, e->labels);
     arg(&a, "--bootstrap");
     arg(&a, "0");
+    if (L->c->drop_nonfinite) arg(&a, "--drop-nonfinite");
     cJSON *res = NULL;
     char *err = NULL;
     run(cmd_apply, &a, L->scratch, &res, &err);

@@ -141,14 +141,49 @@ done:
 /* CKA between layers                                                 */
 /* ------------------------------------------------------------------ */
 
+/* --drop-nonfinite: the rows (of n) with no NaN/Inf in any layer, in order,
+ * into *kept (malloc'd), their number into *nk; *n is the row count. */
+static int cka_finite_rows(const char *cmd, const sweep_config *c, int64_t **kept, int64_t *nk, int64_t *n) {
+    const sweep_dataset *d0 = &c->datasets[0];
+    uint8_t *mask = NULL;
+    int rc = CLI_OK;
+    *kept = NULL;
+    *nk = *n = 0;
+    for (int32_t i = 0; i < c->n_layers && rc == CLI_OK; i++) {
+        char *spec = sweep_expand(d0->acts, c->layers[i]);
+        gp_tensor *t = NULL;
+        gp_matrix M;
+        if (!spec || gp_tensor_load(spec, GP_DTYPE_F32, &t) != GP_OK || gp_tensor_matrix(t, &M) != GP_OK)
+            rc = cli_fail(cmd, "CKA: %s", gp_last_error());
+        else if (i == 0 && !(mask = calloc((size_t)(M.rows ? M.rows : 1), 1)))
+            rc = cli_fail(cmd, "out of memory");
+        else if (i == 0)
+            *n = M.rows;
+        /* a layer with other rows fails in add_cka, with its message */
+        if (rc == CLI_OK && M.rows == *n && gp_matrix_mark_nonfinite(&M, mask, NULL, NULL, NULL) != GP_OK)
+            rc = cli_fail(cmd, "CKA: %s", gp_last_error());
+        gp_tensor_free(t);
+        free(spec);
+    }
+    if (rc == CLI_OK && !(*kept = malloc((size_t)(*n ? *n : 1) * sizeof **kept))) rc = cli_fail(cmd, "out of memory");
+    for (int64_t k = 0; rc == CLI_OK && k < *n; k++)
+        if (!mask[k]) (*kept)[(*nk)++] = k;
+    if (rc == CLI_OK && *n > 0 && *nk == 0)
+        rc = cli_fail(cmd, "CKA: every one of the %lld rows has a NaN or Inf in some layer of %s: "
+                      "--drop-nonfinite leaves nothing", (long long)*n, d0->acts);
+    free(mask);
+    return rc;
+}
+
 static int add_cka(const char *cmd, const sweep_config *c, cJSON *report) {
     const sweep_dataset *d0 = &c->datasets[0];
     if (!d0->acts) return CLI_OK;
     int32_t nl = c->n_layers;
     gp_tensor **t = calloc((size_t)nl, sizeof *t);
     gp_matrix *X = calloc((size_t)nl, sizeof *X);
-    int64_t *rows = NULL, n = -1, r = 0;
+    int64_t *rows = NULL, *kept = NULL, n = -1, r = 0, nk = 0, n_all = 0;
     int rc = (t && X) ? CLI_OK : cli_fail(cmd, "out of memory");
+    if (rc == CLI_OK && c->drop_nonfinite) rc = cka_finite_rows(cmd, c, &kept, &nk, &n_all);
     for (int32_t i = 0; i < nl && rc == CLI_OK; i++) {
         char *spec = sweep_expand(d0->acts, c->layers[i]);
         gp_matrix M;
@@ -158,14 +193,16 @@ static int add_cka(const char *cmd, const sweep_config *c, cJSON *report) {
         if (rc != CLI_OK) break;
         if (n < 0) {
             n = M.rows;
-            r = c->cka_rows > 0 && c->cka_rows < n ? c->cka_rows : n;
-            rows = malloc((size_t)r * sizeof *rows);
+            /* the candidates: every row, or those finite in every layer */
+            int64_t nc = kept ? nk : n;
+            r = c->cka_rows > 0 && c->cka_rows < nc ? c->cka_rows : nc;
+            rows = malloc((size_t)(r ? r : 1) * sizeof *rows);
             if (!rows) {
                 rc = cli_fail(cmd, "out of memory");
                 break;
             }
             /* evenly spaced rows: deterministic, and spread over the file */
-            for (int64_t k = 0; k < r; k++) rows[k] = k * n / r;
+            for (int64_t k = 0; k < r; k++) rows[k] = kept ? kept[k * nc / r] : k * n / r;
         }
         if (M.rows != n) {
             rc = cli_fail(cmd, "CKA: layer %d has %lld rows, layer %d %lld", (int)c->layers[i],
@@ -191,7 +228,9 @@ static int add_cka(const char *cmd, const sweep_config *c, cJSON *report) {
         cJSON *mat = cJSON_AddArrayToObject(o, "matrix");
         for (int32_t i = 0; m && i < nl; i++) cJSON_AddItemToArray(mat, cli_json_doubles(m + i * nl, nl));
         cJSON_AddNumberToObject(o, "rows", (double)r);
-        cJSON_AddNumberToObject(o, "of_rows", (double)n);
+        /* of the rows it could use: with --drop-nonfinite, the finite ones */
+        cJSON_AddNumberToObject(o, "of_rows", (double)(kept ? nk : n));
+        if (kept) cJSON_AddNumberToObject(o, "dropped_rows", (double)(n_all - nk));
         cJSON_AddStringToObject(o, "note", "linear CKA; a constant layer (rank 0) has CKA 0 with every layer");
         free(m);
     }
@@ -202,6 +241,7 @@ static int add_cka(const char *cmd, const sweep_config *c, cJSON *report) {
     free(t);
     free(X);
     free(rows);
+    free(kept);
     return rc;
 }
 
