@@ -5,6 +5,8 @@
 #   make asan       build and run the C tests under AddressSanitizer + UBSan
 #   make valgrind   CLI tests on ./geoprobe under valgrind memcheck (part of make test)
 #   make fuzz       libFuzzer harnesses in fuzz/ (clang), FUZZ_SECONDS each; not in make test
+#   make MPI=1      ./geoprobe with Open MPI (mpirun -np N geoprobe pca|similarity|sweep ...)
+#   make check-mpi  mpirun -np 2 and 3 against one process (part of make test)
 #   make install PREFIX=/usr/local     library, header, CLI, geoprobe.pc
 #   make clean
 
@@ -46,7 +48,7 @@ CLI_OBJ  = $(CLI_SRC:%.c=$(B)/%.o)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(B)/tests/%)
 HEADERS  = include/geoprobe.h $(wildcard src/*.h src/cli/*.h probes/*.h plots/*.h tests/*.h)
 
-.PHONY: all test demo asan deps install clean check-c check-cli check-py fixtures
+.PHONY: all test demo asan deps install clean check-c check-cli check-py check-mpi fixtures
 all: libgeoprobe.a libgeoprobe.so geoprobe
 
 $(B)/%.o: %.c $(HEADERS)
@@ -67,8 +69,24 @@ libgeoprobe.so: libgeoprobe.so.$(GP_SOVERSION)
 	ln -sf $< $@
 
 # The CLI links the static library, so ./geoprobe runs from the checkout.
+# make MPI=1: the same CLI with Open MPI (mpirun -np N geoprobe pca ...).
+# Only src/cli/dist.c differs (compiled by mpicc with GP_MPI); the library
+# never depends on MPI. build/mpi/geoprobe is that CLI whatever MPI says
+# (make check-mpi runs it).
+MPICC    ?= mpicc
+MPI_OBJ   = $(filter-out $(B)/src/cli/dist.o,$(CLI_OBJ)) $(B)/mpi/dist.o
+$(B)/mpi/dist.o: src/cli/dist.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) $(BASEFLAGS) -DGP_MPI -c $< -o $@
+$(B)/mpi/geoprobe: $(MPI_OBJ) libgeoprobe.a
+	$(MPICC) $(CFLAGS) -o $@ $(MPI_OBJ) libgeoprobe.a $(LDLIBS)
+ifeq ($(MPI),1)
+geoprobe: $(MPI_OBJ) libgeoprobe.a
+	$(MPICC) $(CFLAGS) -o $@ $(MPI_OBJ) libgeoprobe.a $(LDLIBS)
+else
 geoprobe: $(CLI_OBJ) libgeoprobe.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) libgeoprobe.a $(LDLIBS)
+endif
 
 # The ASan build's CLI (make asan runs the CLI tests with it).
 $(B)/geoprobe: $(CLI_OBJ) $(TESTLIB)
@@ -97,6 +115,14 @@ check-c: $(TEST_BIN) fixtures
 check-cli: geoprobe fixtures
 	@for t in tests/test_cli*.sh; do GP_FIXTURES=$(B)/fixtures PY=$(PY) sh $$t || exit 1; done
 
+# mpirun -np 2 and 3 against the one-process results (tests/test_cli_mpi.sh);
+# skipped, saying so, where Open MPI is not installed.
+check-mpi: all fixtures
+	@if command -v $(MPICC) >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory $(B)/mpi/geoprobe && \
+	    GP_FIXTURES=$(B)/fixtures PY=$(PY) GEOPROBE_MPI=$(B)/mpi/geoprobe sh tests/test_mpi.sh; \
+	else echo "check-mpi: SKIP (no mpicc/mpirun; scripts/deps.sh installs openmpi-bin libopenmpi-dev)"; fi
+
 check-py: all fixtures
 	@if ls tests/test_*.py >/dev/null 2>&1; then \
 	    GP_FIXTURES=$(B)/fixtures GEOPROBE_LIB=$(CURDIR)/libgeoprobe.so \
@@ -104,7 +130,7 @@ check-py: all fixtures
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-c check-cli check-py
+	@$(MAKE) --no-print-directory check-c check-cli check-py check-mpi
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory valgrind
 

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config liblapacke-dev libopenblas-dev libpng-dev
 fonts-dejavu-core libcjson-dev libcairo2-dev liblbfgs-dev libcmocka-dev
-python3 python3-numpy python3-sklearn python3-pytest python3-tqdm valgrind pngcheck"
+python3 python3-numpy python3-sklearn python3-pytest python3-tqdm valgrind pngcheck
+openmpi-bin libopenmpi-dev"
 
 missing=""
 for p in $PKGS; do

@@ -23,6 +23,55 @@ extern cli_globals cli;
 
 typedef int (*cli_command_fn)(int argc, char **argv);
 
+/* ---- distributed runs (dist.c; MPI with make MPI=1, under mpirun) ----
+ * A distributed command: parse options (the same on every rank), load with
+ * cli_load_matrix (which narrows X to this rank's contiguous share of the
+ * rows, or loads --shard's file), then `if (!cli_dist_ok(rc == CLI_OK))`
+ * before the first collective library call (given cli_comm()), again
+ * before writing, and write outputs on rank 0 only. main() ends with
+ * cli_dist_finish, which agrees on the exit status and prints the held
+ * error line of the first failing rank (cli_fail holds lines, not prints,
+ * while distributed). One process: every function is a no-op. */
+void cli_dist_init(int *argc, char ***argv);
+int cli_dist_finish(int rc);
+int cli_rank(void);            /* 0 when not distributed                */
+int cli_ranks(void);           /* 1 when not distributed                */
+int cli_world_rank(void);      /* the MPI rank even inside a local run  */
+int cli_world_size(void);
+/* A sweep runs its per-layer commands on one rank alone: while on, the
+ * commands see one process. Nested calls count. */
+void cli_dist_local(bool on);
+/* The reduction for the library (NULL when one process). */
+const gp_comm *cli_comm(void);
+/* Collective: true when ok on every rank. */
+bool cli_dist_ok(bool ok);
+/* Collective sum of one count over the ranks. */
+int64_t cli_dist_sum(int64_t v);
+/* Collective: counts[r] = rank r's `mine` (counts has cli_ranks() slots). */
+void cli_dist_counts(int64_t mine, int64_t *counts);
+/* This rank's rows [r0, r1) of n; narrow X to them (row0 remembered). */
+void cli_dist_rows(int64_t n, int64_t *r0, int64_t *r1);
+bool cli_dist_narrow(gp_matrix *X);
+/* This rank's first row in the file (for messages naming rows). */
+int64_t cli_dist_row0(void);
+/* --shard PATTERN: the pattern with {rank} replaced (malloc'd), NULL when
+ * the pattern has no {rank}. */
+char *cli_dist_shard(const char *pattern);
+/* Collective: rows (rows x cols float32) of every rank, in rank order, into
+ * *all on rank 0 (malloc'd; NULL elsewhere), *total rows. */
+bool cli_dist_gather_rows(const float *mine, int64_t rows, int64_t cols, float **all, int64_t *total);
+/* For commands that do not run distributed: an error under mpirun. */
+int cli_dist_refuse(const char *cmd);
+/* Hold an error line instead of printing it (true) while distributed. */
+bool cli_dist_hold(const char *line);
+/* Collective: "distributed": {"ranks", "rows": [per rank]} in the report
+ * (nothing with one process). */
+void cli_report_distributed(cJSON *report, int64_t my_rows);
+/* --stream auto|on|off (sets the library's mode); usage error on junk. */
+int cli_parse_stream(const char *cmd, const char *usage, const char *arg);
+/* "streaming": {"mode", "streamed", "block_rows"} in the report. */
+void cli_report_streaming(cJSON *report, const gp_matrix *X, int64_t block_rows);
+
 /* Print "geoprobe CMD: error: MSG" to stderr; return CLI_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a failed library call: the message is gp_last_error(). */

@@ -11,7 +11,7 @@
 static const char *USAGE =
     "geoprobe pca SPEC [-k K] [--solver auto|cov|svd|randomized] [--labels Y]\n"
     "                    [--components OUT.npy] [--project OUT.npy] [--whiten] [--seed S] [--json FILE]\n"
-    "                    [--drop-nonfinite]\n"
+    "                    [--drop-nonfinite] [--block-rows N] [--stream auto|on|off]\n"
     "                    [--plot OUT.png|svg|pdf [--plot-kind scatter|scree] [--pcs A,B] [--log]]";
 
 static void help(void) {
@@ -37,7 +37,13 @@ static void help(void) {
            "  --power-iter N         randomized: block Krylov depth, N + 1 passes over X\n"
            "                         (default auto: 3, or 2 when k is large)\n"
            "  --oversamples N        randomized: extra dimensions (default 10)\n"
-           "  --block-rows N         rows per block for the covariance (default auto)\n"
+           "  --block-rows N         rows per block of the passes over X (default: about\n"
+           "                         32 MB of rows; fewer for randomized)\n"
+           "  --stream M             auto (default), on, off: give back the pages of a\n"
+           "                         memory-mapped SPEC behind each block, so a file larger\n"
+           "                         than memory streams through O(block x d + d^2) memory;\n"
+           "                         auto streams files larger than a quarter of the\n"
+           "                         available memory\n"
            "  -j, --threads N        BLAS threads (default: all cores)\n"
            "  --json FILE            JSON report (- for stdout)\n"
            "  -q, --quiet            no table on stdout\n"
@@ -54,6 +60,11 @@ static void help(void) {
            "  --pcs A,B              the scatter's components, 1-based (default 1,2); -k\n"
            "                         must keep them\n"
            "  --log                  scree: log scale for the per-component ratios\n\n"
+           "Distributed (make MPI=1): mpirun -np N geoprobe pca SPEC ... splits the rows\n"
+           "into N contiguous shares (cov or randomized; the svd solver needs one\n"
+           "process); a SPEC with {rank} gives each process its own file\n"
+           "(acts_{rank}.npy). Rank 0 writes every output; --labels, --drop-nonfinite\n"
+           "and the scatter plot need one process.\n\n"
            "Examples:\n"
            "  geoprobe pca datasets/larger_than/plain_layer3.npy -k 10 \\\n"
            "      --labels datasets/larger_than/labels.npy --json pca.json\n"
@@ -219,7 +230,7 @@ static bool parse_pcs(const char *s, int64_t pc[2]) {
 
 static int write_outputs(const pca_args *a, const gp_pca *p, const gp_matrix *X) {
     int64_t k = gp_pca_n_components(p), d = gp_pca_n_features(p);
-    if (a->components) {
+    if (a->components && cli_rank() == 0) {
         int64_t shape[2] = {k, d};
         if (gp_npy_write(a->components, GP_DTYPE_F64, 2, shape, gp_pca_components(p)) != GP_OK)
             return cli_fail_gp("pca");
@@ -228,11 +239,19 @@ static int write_outputs(const pca_args *a, const gp_pca *p, const gp_matrix *X)
         float *proj = malloc((size_t)X->rows * (size_t)k * sizeof *proj + 1);
         if (!proj) return cli_fail("pca", "out of memory for %lld x %lld projections",
                                    (long long)X->rows, (long long)k);
-        int64_t shape[2] = {X->rows, k};
         int rc = CLI_OK;
-        if (gp_pca_transform(p, X, proj, k) != GP_OK ||
-            gp_npy_write(a->project, GP_DTYPE_F32, 2, shape, proj) != GP_OK)
+        if (gp_pca_transform(p, X, proj, k) != GP_OK) rc = cli_fail_gp("pca");
+        /* distributed: every rank's rows, in rank order, to rank 0 */
+        float *all = NULL;
+        int64_t rows = X->rows;
+        if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+        else if (!cli_dist_gather_rows(proj, X->rows, k, &all, &rows))
+            rc = cli_fail("pca", "cannot gather the projections of every process");
+        int64_t shape[2] = {rows, k};
+        if (rc == CLI_OK && cli_rank() == 0 &&
+            gp_npy_write(a->project, GP_DTYPE_F32, 2, shape, all ? all : proj) != GP_OK)
             rc = cli_fail_gp("pca");
+        free(all);
         free(proj);
         return rc;
     }
@@ -244,7 +263,7 @@ static void print_table(const pca_args *a, const gp_pca *p, const gp_matrix *X, 
     int64_t k = gp_pca_n_components(p);
     const double *ev = gp_pca_explained_variance(p), *r = gp_pca_explained_variance_ratio(p);
     const double *sv = gp_pca_singular_values(p);
-    fprintf(out, "pca %s: %lld x %lld, k %lld, solver %s, %.3g s\n", a->spec, (long long)X->rows,
+    fprintf(out, "pca %s: %lld x %lld, k %lld, solver %s, %.3g s\n", a->spec, (long long)gp_pca_n_samples(p),
            (long long)X->cols, (long long)k, gp_pca_solver_name(gp_pca_solver_used(p)), secs);
     fprintf(out, "  PC      variance     ratio  cumulative  singular value\n");
     double cum = 0;
@@ -268,7 +287,8 @@ int cmd_pca(int argc, char **argv) {
         {"threads", required_argument, NULL, 'j'},      {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},              {"help", no_argument, NULL, 'h'},
         {"plot-kind", required_argument, NULL, 'T'},    {"pcs", required_argument, NULL, 'X'},
-        {"log", no_argument, NULL, 'G'},                CLI_PLOT_OPTIONS,
+        {"log", no_argument, NULL, 'G'},                {"stream", required_argument, NULL, 'M'},
+        {"shard", required_argument, NULL, 'H'},        CLI_PLOT_OPTIONS,
         CLI_NONFINITE_OPTION,                           {NULL, 0, NULL, 0}};
     pca_args a = {0};
     gp_pca_opts_init(&a.opts);
@@ -276,6 +296,7 @@ int cmd_pca(int argc, char **argv) {
     a.pc[0] = 0;
     a.pc[1] = 1;
     int kind_set = 0;
+    const char *shard = NULL;
     int c, rc = CLI_OK;
     cli_nonfinite nf;
     cli_nonfinite_init(&nf);
@@ -321,6 +342,10 @@ int cmd_pca(int argc, char **argv) {
             if (!cli_parse_threads("pca", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': a.json = optarg; break;
+        case 'M':
+            if ((rc = cli_parse_stream("pca", USAGE, optarg)) != CLI_OK) return rc;
+            break;
+        case 'H': shard = optarg; break;
         case 'q': a.quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
         case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
@@ -344,9 +369,20 @@ int cmd_pca(int argc, char **argv) {
             return cli_usage_error("pca", USAGE, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc) return cli_usage_error("pca", USAGE, "no input given");
+    if (shard && optind < argc)
+        return cli_usage_error("pca", USAGE, "--shard PATTERN is the input; '%s' is one too many", argv[optind]);
+    if (shard && !strstr(shard, "{rank}"))
+        return cli_usage_error("pca", USAGE, "--shard wants a pattern with {rank} (acts_{rank}.npy), not '%s'", shard);
+    if (!shard && optind >= argc) return cli_usage_error("pca", USAGE, "no input given");
     if (optind + 1 < argc) return cli_usage_error("pca", USAGE, "one input only (got '%s' too)", argv[optind + 1]);
-    a.spec = argv[optind];
+    a.spec = shard ? shard : argv[optind];
+    if (cli_ranks() > 1) {
+        if (a.labels || nf.drop || (a.plot.path && !a.scree))
+            return cli_usage_error("pca", USAGE, "--labels, --drop-nonfinite and the scatter plot need all "
+                                   "rows in one process: run them without mpirun");
+        if (cli_rank() != 0) a.quiet = 1;
+        a.opts.comm = cli_comm();
+    }
     if (a.json && strcmp(a.json, "-") == 0) a.quiet = 1;
     if ((rc = cli_plot_check(&a.plot, "pca", USAGE)) != CLI_OK) return rc;
     if (!a.plot.path && (kind_set || a.pcs_set || a.log_scale))
@@ -369,9 +405,11 @@ int cmd_pca(int argc, char **argv) {
     gp_matrix X;
     gp_pca *p = NULL;
     gp_labels *l = NULL;
-    if (!cli_load_matrix("pca", a.spec, report, &nf, &t, &X) ||
-        (a.labels && !cli_load_labels("pca", a.labels, a.spec, X.rows, &l)) ||
-        cli_nonfinite_apply(&nf, "pca", report, l, true, NULL) != CLI_OK) {
+    bool loaded = cli_load_matrix("pca", a.spec, report, &nf, &t, &X) &&
+                  (!a.labels || cli_load_labels("pca", a.labels, a.spec, X.rows, &l)) &&
+                  cli_nonfinite_apply(&nf, "pca", report, l, true, NULL) == CLI_OK;
+    /* distributed: every rank loaded its rows, before the first collective */
+    if (!cli_dist_ok(loaded)) {
         cli_nonfinite_free(&nf);
         gp_labels_free(l);
         gp_tensor_free(t);
@@ -383,6 +421,7 @@ int cmd_pca(int argc, char **argv) {
     double t0 = cli_seconds();
     if (gp_pca_fit(&X, &a.opts, &p) != GP_OK) rc = cli_fail_gp("pca");
     double secs = cli_seconds() - t0;
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     if (rc == CLI_OK) {
         int64_t k = gp_pca_n_components(p), d = gp_pca_n_features(p);
         cJSON *par = cli_report_params(report);
@@ -393,7 +432,7 @@ int cmd_pca(int argc, char **argv) {
         cJSON_AddNumberToObject(par, "n_power_iter", a.opts.n_power_iter);
         cJSON_AddNumberToObject(par, "n_oversamples", a.opts.n_oversamples);
         if (a.labels) cJSON_AddStringToObject(par, "labels", a.labels);
-        cJSON_AddNumberToObject(report, "n", (double)X.rows);
+        cJSON_AddNumberToObject(report, "n", (double)gp_pca_n_samples(p));
         cJSON_AddNumberToObject(report, "d", (double)d);
         cJSON_AddNumberToObject(report, "k", (double)k);
         cJSON_AddStringToObject(report, "solver", gp_pca_solver_name(gp_pca_solver_used(p)));
@@ -407,17 +446,21 @@ int cmd_pca(int argc, char **argv) {
         cJSON_AddNumberToObject(report, "mean_norm", sqrt(mn));
         cJSON_AddNumberToObject(report, "total_variance", gp_pca_total_variance(p));
         cJSON_AddNumberToObject(report, "fit_seconds", secs);
+        cli_report_streaming(report, &X, a.opts.block_rows);
+        cli_report_distributed(report, X.rows);
         print_table(&a, p, &X, secs, out);
         if (l) rc = report_classes(&a, l, p, &X, report, out);
         if (a.plot.path) cJSON_AddStringToObject(par, "plot_kind", a.scree ? "scree" : "scatter");
     }
     /* The plot first (into a temporary file), so a failed plot writes
      * nothing; it takes its place only after every other output. */
-    if (rc == CLI_OK) rc = render_plot(&a, l, p, &X, report);
+    if (rc == CLI_OK && cli_rank() == 0) rc = render_plot(&a, l, p, &X, report);
+    /* every rank takes part in the projections' gather; rank 0 writes */
     if (rc == CLI_OK) rc = write_outputs(&a, p, &X);
-    if (rc == CLI_OK && a.json) rc = cli_report_write(report, "pca", a.json);
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK && a.json && cli_rank() == 0) rc = cli_report_write(report, "pca", a.json);
     else cJSON_Delete(report);
-    if (rc == CLI_OK) rc = cli_plot_commit(&a.plot, "pca");
+    if (rc == CLI_OK && cli_rank() == 0) rc = cli_plot_commit(&a.plot, "pca");
     else cli_plot_discard(&a.plot);
     fclose(out);
     if (rc == CLI_OK && !a.quiet) fwrite(text, 1, text_len, stdout);

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 static const char *USAGE = "geoprobe similarity SPEC SPEC... [--metric cka|cosine] [--debiased] [--json FILE]\n"
-                           "                    [--plot OUT.png|svg|pdf] [--drop-nonfinite]";
+                           "                    [--plot OUT.png|svg|pdf] [--drop-nonfinite] [--stream auto|on|off]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -28,6 +28,9 @@ static void help(void) {
            "options:\n"
            "  --metric cka|cosine   (default cka)\n"
            "  --debiased            debiased CKA (needs n >= 4)\n"
+           "  --stream M            auto (default), on, off: give back the pages of\n"
+           "                        memory-mapped inputs behind each block of rows (files\n"
+           "                        larger than memory; auto: larger than a quarter of it)\n"
            "  -j, --threads N       BLAS threads (default: all cores)\n"
            "  --json FILE           JSON report (- for stdout)\n"
            "  -q, --quiet           no text on stdout\n"
@@ -41,6 +44,9 @@ static void help(void) {
            "by input (file name without extension, with :TENSOR, @L, [row]), color range\n"
            "[0, 1] for CKA and [-1, 1] for cosine.\n");
     cli_plot_print_help(24, true);
+    printf("\nDistributed (make MPI=1): mpirun -np N geoprobe similarity A B ... splits the\n"
+           "rows of the CKA inputs into N contiguous shares (a SPEC with {rank}: one file per\n"
+           "process); rank 0 writes. --drop-nonfinite needs one process.\n");
     printf("\nExamples:\n"
            "  geoprobe similarity datasets/larger_than/plain_layer{1,2,3,4,5}.npy\n"
            "  geoprobe similarity datasets/larger_than/plain_layer{1,2,3,4,5}.npy --plot cka.png\n"
@@ -162,12 +168,18 @@ static int run_cka(int n_in, char **specs, int debiased, cli_nonfinite *nf, cJSO
                           specs[i], (long long)X[i].rows, specs[0], (long long)X[0].rows);
         names[i] = strdup(short_name(specs[i]));
     }
+    /* distributed: every rank has its rows before the first collective */
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     if (rc == CLI_OK) rc = cli_nonfinite_apply(nf, "similarity", report, NULL, false, NULL);
+    if (rc == CLI_OK) {
+        cli_report_streaming(report, &X[0], 0);
+        cli_report_distributed(report, X[0].rows);
+    }
     for (int i = 0; i < n_in && rc == CLI_OK; i++) {
         for (int j = i; j < n_in && rc == CLI_OK; j++) {
             int dg = 0;
             double v;
-            if (gp_cka(&X[i], &X[j], debiased, &v, &dg) != GP_OK) {
+            if (gp_cka_comm(&X[i], &X[j], debiased, cli_comm(), &v, &dg) != GP_OK) {
                 rc = cli_fail_gp("similarity");
                 break;
             }
@@ -212,7 +224,8 @@ int cmd_similarity(int argc, char **argv) {
         {"metric", required_argument, NULL, 'M'}, {"debiased", no_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 'j'}, {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        CLI_PLOT_OPTIONS,                         CLI_NONFINITE_OPTION,
+        {"stream", required_argument, NULL, 'S'}, CLI_PLOT_OPTIONS,
+        CLI_NONFINITE_OPTION,
         {NULL, 0, NULL, 0}};
     const char *json = NULL;
     int cosine = 0, debiased = 0, quiet = 0, c, rc = CLI_OK;
@@ -234,6 +247,9 @@ int cmd_similarity(int argc, char **argv) {
             if (!cli_parse_threads("similarity", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': json = optarg; break;
+        case 'S':
+            if ((rc = cli_parse_stream("similarity", USAGE, optarg)) != CLI_OK) return rc;
+            break;
         case 'q': quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
         case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
@@ -255,6 +271,10 @@ int cmd_similarity(int argc, char **argv) {
                                "is broken, not a row to skip");
     if (json && strcmp(json, "-") == 0) quiet = 1;
     if ((rc = cli_plot_check(&plot, "similarity", USAGE)) != CLI_OK) return rc;
+    if (cli_ranks() > 1) {
+        if (nf.drop) return cli_usage_error("similarity", USAGE, "--drop-nonfinite needs one process: run it without mpirun");
+        if (cli_rank() != 0) quiet = 1;
+    }
 
     cJSON *report = cli_report_new("similarity");
     cJSON *par = cli_report_params(report);
@@ -278,22 +298,22 @@ int cmd_similarity(int argc, char **argv) {
         }
         /* The plot before any output (into a temporary file, put in place
          * at the end), so a failed plot writes nothing. */
-        rc = render_plot(&plot, m, names, val, cosine, debiased, report);
+        if (cli_rank() == 0) rc = render_plot(&plot, m, names, val, cosine, debiased, report);
     }
     if (rc == CLI_OK) {
         if (degen) {
             cJSON *dg = cJSON_AddArrayToObject(report, "degenerate");
             for (int i = 0; i < m; i++) {
-                if (!degen[i]) continue;
+                if (!degen[i] || cli_rank() != 0) continue;
                 cJSON_AddItemToArray(dg, cJSON_CreateString(names[i]));
                 fprintf(stderr, "geoprobe similarity: note: %s is constant across rows (rank 0): "
                         "its CKA is 0 with everything\n", names[i]);
             }
         }
     }
-    if (rc == CLI_OK && json) rc = cli_report_write(report, "similarity", json);
+    if (rc == CLI_OK && json && cli_rank() == 0) rc = cli_report_write(report, "similarity", json);
     else cJSON_Delete(report);
-    if (rc == CLI_OK) rc = cli_plot_commit(&plot, "similarity");
+    if (rc == CLI_OK && cli_rank() == 0) rc = cli_plot_commit(&plot, "similarity");
     else cli_plot_discard(&plot);
     if (rc == CLI_OK && !quiet) {
         if (m == 2) printf("%s %s %s: %.6f\n", cosine ? "cosine" : "CKA", names[0], names[1], val[1]);

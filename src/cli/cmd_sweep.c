@@ -57,6 +57,9 @@ static void help(const char *cmd) {
         "  --json FILE        also write report.json there (- for stdout)\n"
         "  --resume           keep the layers already done with the same settings\n"
         "  --jobs N           N layers at once (forked workers), BLAS threads shared out\n"
+        "  --distribute layers  under mpirun (make MPI=1): each process runs whole layers\n"
+        "                     (layer i on rank i mod N, one at a time), rank 0 writes the\n"
+        "                     report; the layer files need a folder every rank sees\n"
         "  -j, --threads N    BLAS threads in all (default: all cores)\n"
         "  -q, --quiet        no progress on stderr, no summary on stdout\n"
         "  -h, --help         this help\n\n"
@@ -82,7 +85,7 @@ static void help(const char *cmd) {
 enum {
     O_ACTS = 0x1200, O_LABELS, O_POS, O_NEG, O_NAME, O_DATASET, O_LAYERS, O_METHODS, O_OUT,
     O_TEST_FRAC, O_FOLDS, O_SEED, O_BOOT, O_C, O_STD, O_NORM, O_TRIES, O_OPT, O_PCA, O_CKA,
-    O_FORMAT, O_NOPLOTS, O_JSON, O_RESUME, O_JOBS, O_DROP
+    O_FORMAT, O_NOPLOTS, O_JSON, O_RESUME, O_JOBS, O_DROP, O_DISTRIBUTE
 };
 
 static const struct option LONG_OPTS[] = {
@@ -98,6 +101,7 @@ static const struct option LONG_OPTS[] = {
     {"pca-components", required_argument, NULL, O_PCA}, {"cka-rows", required_argument, NULL, O_CKA},
     {"format", required_argument, NULL, O_FORMAT},   {"no-plots", no_argument, NULL, O_NOPLOTS},
     {"json", required_argument, NULL, O_JSON},       {"resume", no_argument, NULL, O_RESUME},
+    {"distribute", required_argument, NULL, O_DISTRIBUTE},
     {"jobs", required_argument, NULL, O_JOBS},       {"threads", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
     {"drop-nonfinite", no_argument, NULL, O_DROP},   {NULL, 0, NULL, 0}};
@@ -140,7 +144,7 @@ typedef struct flags {
     double test_frac, C;
     long long folds, seed, boot, tries, pca, cka, jobs;
     bool set_tf, set_C, set_folds, set_seed, set_boot, set_tries, set_pca, set_cka, set_jobs;
-    bool standardize, no_plots, resume, quiet, drop;
+    bool standardize, no_plots, resume, quiet, drop, distribute;
     int threads;
 } flags;
 
@@ -206,6 +210,12 @@ static int parse_flags(const char *cmd, const char *usage, int argc, char **argv
         case O_NOPLOTS: f->no_plots = true; break;
         case O_RESUME: f->resume = true; break;
         case O_DROP: f->drop = true; break;
+        case O_DISTRIBUTE:
+            if (strcmp(optarg, "layers") != 0)
+                return cli_usage_error(cmd, usage, "--distribute wants 'layers' (each process runs "
+                                       "whole layers), not '%s'", optarg);
+            f->distribute = true;
+            break;
         case 'j': {
             long long n;
             ok = cli_parse_int(optarg, 0, 1024, &n);
@@ -414,6 +424,16 @@ static int sweep_main(const char *cmd, int argc, char **argv) {
         sweep_config_free(&c);
         return rc == -1 ? CLI_OK : rc;
     }
+    bool distribute = f.distribute;
+    if (cli_ranks() > 1 && !distribute) {
+        flags_free(&f);
+        sweep_config_free(&c);
+        return cli_usage_error(cmd, usage, "under mpirun, say how to share the work: --distribute layers");
+    }
+    /* Each rank runs whole layers as one process would (cli_dist_local:
+     * the per-layer commands see one process, their errors print at once);
+     * only the agreement points talk to the other ranks. */
+    int rank = cli_rank(), ranks = cli_ranks();
     if (config) rc = sweep_config_load(cmd, config, &c);
     if (rc == CLI_OK) rc = apply_flags(cmd, usage, &f, &c);
     flags_free(&f);
@@ -429,7 +449,7 @@ static int sweep_main(const char *cmd, int argc, char **argv) {
     if (rc == CLI_OK) {
         prog.cmd = cmd;
         prog.tty = isatty(STDERR_FILENO);
-        prog.quiet = c.quiet;
+        prog.quiet = c.quiet || rank != 0;
         prog.total = n;
         prog.t0 = cli_seconds();
         if (!c.quiet && c.resume && n < c.n_layers)
@@ -439,7 +459,9 @@ static int sweep_main(const char *cmd, int argc, char **argv) {
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint;
         sigaction(SIGINT, &sa, &old);
-        rc = run_all(cmd, &c, todo, n);
+        cli_dist_local(true);
+        rc = ranks > 1 ? run_layers(cmd, &c, todo, n, rank, ranks) : run_all(cmd, &c, todo, n);
+        cli_dist_local(false);
         sigaction(SIGINT, &old, NULL);
         if (rc == SWEEP_CANCELLED || interrupted) {
             char list[1024] = "";
@@ -453,8 +475,12 @@ static int sweep_main(const char *cmd, int argc, char **argv) {
         }
     }
     free(todo);
-    if (rc == CLI_OK) rc = sweep_write_report(cmd, &c, cli_seconds() - prog.t0);
-    if (rc == CLI_OK && !c.quiet)
+    /* distributed: every rank's layers are on disk before rank 0 reads them */
+    if (!cli_dist_ok(rc == CLI_OK) && rc == CLI_OK) rc = CLI_FAIL;
+    cli_dist_local(true);
+    if (rc == CLI_OK && rank == 0) rc = sweep_write_report(cmd, &c, cli_seconds() - prog.t0);
+    cli_dist_local(false);
+    if (rc == CLI_OK && !c.quiet && rank == 0)
         printf("report: %s/report.json, %s/summary.md, %s/table.tex%s\n", c.out, c.out, c.out,
                c.plots ? ", plots" : "");
     sweep_config_free(&c);

@@ -12,16 +12,17 @@ static const struct {
     const char *name;
     cli_command_fn fn;
     const char *summary;
+    bool distributed;  /* runs under mpirun (make MPI=1) */
 } commands[] = {
-    {"info", cmd_info, "shape, dtype, tensors, NaN/Inf count, norms, outlier dims"},
-    {"pca", cmd_pca, "principal components, explained variance, class structure"},
-    {"probe", cmd_probe, "train and evaluate a linear probe (logistic, mass-mean, LDA, ridge)"},
-    {"ccs", cmd_ccs, "unsupervised truth direction from contrast pairs (CCS, CRC-TPC, VINC)"},
-    {"apply", cmd_apply, "score new activations with a saved probe"},
-    {"similarity", cmd_similarity, "linear CKA between layers, cosine between directions"},
-    {"sweep", cmd_sweep, "every layer, every method: the report folder (from flags)"},
-    {"report", cmd_report, "the same from a JSON config: geoprobe report CONFIG.json"},
-    {"plot", cmd_plot, "redraw a chart from a JSON report (PNG, SVG, PDF)"},
+    {"info", cmd_info, "shape, dtype, tensors, NaN/Inf count, norms, outlier dims", false},
+    {"pca", cmd_pca, "principal components, explained variance, class structure", true},
+    {"probe", cmd_probe, "train and evaluate a linear probe (logistic, mass-mean, LDA, ridge)", false},
+    {"ccs", cmd_ccs, "unsupervised truth direction from contrast pairs (CCS, CRC-TPC, VINC)", false},
+    {"apply", cmd_apply, "score new activations with a saved probe", false},
+    {"similarity", cmd_similarity, "linear CKA between layers, cosine between directions", true},
+    {"sweep", cmd_sweep, "every layer, every method: the report folder (from flags)", true},
+    {"report", cmd_report, "the same from a JSON config: geoprobe report CONFIG.json", true},
+    {"plot", cmd_plot, "redraw a chart from a JSON report (PNG, SVG, PDF)", false},
 };
 
 static void print_help(FILE *out) {
@@ -99,18 +100,7 @@ static int print_version(void) {
     return CLI_OK;
 }
 
-int main(int argc, char **argv) {
-    cli.argc = argc;
-    /* getopt_long reorders argv; provenance (reports, plots) keeps the
-     * command line as typed. */
-    static char *typed[4096];
-    cli.argv = argv;
-    if (argc < (int)(sizeof typed / sizeof typed[0])) {
-        memcpy(typed, argv, (size_t)(argc + 1) * sizeof *argv);
-        cli.argv = typed;
-    }
-    fix_blas_core(argv);
-    cli_seconds();
+static int run(int argc, char **argv) {
     if (argc < 2) {
         print_help(stderr);
         return CLI_USAGE;
@@ -130,10 +120,29 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) return print_version();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(commands[i].name, cmd) == 0) {
+            if (!commands[i].distributed && cli_ranks() > 1) return cli_dist_refuse(cmd);
             int rc = commands[i].fn(argc - 1, argv + 1);
             gp_plot_shutdown();  /* font caches: leak checkers see a clean exit */
             return rc;
         }
     fprintf(stderr, "geoprobe: unknown command '%s' (geoprobe help lists them)\n", cmd);
     return CLI_USAGE;
+}
+
+int main(int argc, char **argv) {
+    cli.argc = argc;
+    /* getopt_long reorders argv; provenance (reports, plots) keeps the
+     * command line as typed. */
+    static char *typed[4096];
+    cli.argv = argv;
+    if (argc < (int)(sizeof typed / sizeof typed[0])) {
+        memcpy(typed, argv, (size_t)(argc + 1) * sizeof *argv);
+        cli.argv = typed;
+    }
+    fix_blas_core(argv);
+    /* under mpirun (make MPI=1): one process of several; after the BLAS
+     * re-exec, which must come before MPI starts */
+    cli_dist_init(&argc, &argv);
+    cli_seconds();
+    return cli_dist_finish(run(argc, argv));
 }

@@ -61,7 +61,7 @@ bool cli_nonfinite_check(cli_nonfinite *nf, const char *cmd, const char *spec, g
     if (s != GP_ENAN || !nf || (X->dtype != GP_DTYPE_F32 && X->dtype != GP_DTYPE_F64))
         return cli_fail_gp(cmd), false;
     cli_fail(cmd, "%s: non-finite value %s at row %lld, column %lld (skip such rows with --drop-nonfinite)",
-             spec, value_name(X, r, c), (long long)r, (long long)c);
+             spec, value_name(X, r, c), (long long)(r + cli_dist_row0()), (long long)c);
     return false;
 }
 

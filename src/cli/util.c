@@ -6,29 +6,37 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 cli_globals cli;
 
 int cli_fail(const char *cmd, const char *fmt, ...) {
+    char msg[1024];
+    int len = snprintf(msg, sizeof msg, "geoprobe %s: error: ", cmd);
     va_list ap;
-    fprintf(stderr, "geoprobe %s: error: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (len >= 0 && (size_t)len < sizeof msg) vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t end = strlen(msg);
+    if (end + 1 < sizeof msg) msg[end] = '\n', msg[end + 1] = 0;
+    /* distributed: held, printed once by the first failing rank at exit */
+    if (!cli_dist_hold(msg)) fputs(msg, stderr);
     return CLI_FAIL;
 }
 
 int cli_fail_gp(const char *cmd) { return cli_fail(cmd, "%s", gp_last_error()); }
 
 int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...) {
+    char msg[2048];
+    int len = snprintf(msg, sizeof msg, "geoprobe %s: ", cmd);
     va_list ap;
-    fprintf(stderr, "geoprobe %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (len >= 0 && (size_t)len < sizeof msg) len += vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: %s\n(geoprobe %s --help for more)\n", usage, cmd);
+    if (len >= 0 && (size_t)len < sizeof msg)
+        snprintf(msg + len, sizeof msg - (size_t)len, "\nusage: %s\n(geoprobe %s --help for more)\n", usage, cmd);
+    if (!cli_dist_hold(msg)) fputs(msg, stderr);
     return CLI_USAGE;
 }
 
