@@ -566,6 +566,8 @@ typedef struct gp_probe_opts {
     gp_progress_fn     progress;
     void              *progress_user;
     const volatile int32_t *cancel;
+    const gp_comm     *comm;            /* distributed: X, y are this process's
+                                           rows (see gp_comm)          (NULL)  */
 } gp_probe_opts;
 
 GP_API void gp_probe_opts_init(gp_probe_opts *o);
@@ -748,6 +750,8 @@ typedef struct gp_ccs_opts {
     gp_progress_fn   progress;     /* done/total in epochs or iterations    */
     void            *progress_user;
     const volatile int32_t *cancel;
+    const gp_comm   *comm;         /* distributed: the pairs are this
+                                      process's rows (see gp_comm)   (NULL)  */
 } gp_ccs_opts;
 
 GP_API void gp_ccs_opts_init(gp_ccs_opts *o);

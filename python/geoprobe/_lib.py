@@ -84,7 +84,7 @@ class ProbeOpts(ctypes.Structure):
                 ("solver", c_enum), ("max_iter", ctypes.c_int32), ("tol", ctypes.c_double),
                 ("cv_folds", ctypes.c_int32), ("n_Cs", ctypes.c_int32), ("seed", ctypes.c_uint64),
                 ("progress", PROGRESS_FN), ("progress_user", ctypes.c_void_p),
-                ("cancel", ctypes.POINTER(ctypes.c_int32))]
+                ("cancel", ctypes.POINTER(ctypes.c_int32)), ("comm", ctypes.c_void_p)]
 
 
 class ClassSeparation(ctypes.Structure):
@@ -112,7 +112,7 @@ class CcsOpts(ctypes.Structure):
                 ("max_iter", ctypes.c_int32), ("tol", ctypes.c_double), ("seed", ctypes.c_uint64),
                 ("init", ctypes.POINTER(ctypes.c_double)),
                 ("progress", PROGRESS_FN), ("progress_user", ctypes.c_void_p),
-                ("cancel", ctypes.POINTER(ctypes.c_int32))]
+                ("cancel", ctypes.POINTER(ctypes.c_int32)), ("comm", ctypes.c_void_p)]
 
 
 _cstrs = ctypes.POINTER(ctypes.c_char_p)  # const char *const *
