@@ -80,11 +80,13 @@ $(B)/mpi/dist.o: src/cli/dist.c $(HEADERS)
 	$(MPICC) $(CFLAGS) $(BASEFLAGS) -DGP_MPI -c $< -o $@
 $(B)/mpi/geoprobe: $(MPI_OBJ) libgeoprobe.a
 	$(MPICC) $(CFLAGS) -o $@ $(MPI_OBJ) libgeoprobe.a $(LDLIBS)
+# $(B)/.mpi changes only when MPI= does, so switching relinks ./geoprobe.
+$(shell mkdir -p $(B); echo "$(MPI)" | cmp -s - $(B)/.mpi || echo "$(MPI)" > $(B)/.mpi)
 ifeq ($(MPI),1)
-geoprobe: $(MPI_OBJ) libgeoprobe.a
+geoprobe: $(MPI_OBJ) libgeoprobe.a $(B)/.mpi
 	$(MPICC) $(CFLAGS) -o $@ $(MPI_OBJ) libgeoprobe.a $(LDLIBS)
 else
-geoprobe: $(CLI_OBJ) libgeoprobe.a
+geoprobe: $(CLI_OBJ) libgeoprobe.a $(B)/.mpi
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) libgeoprobe.a $(LDLIBS)
 endif
 
