@@ -566,8 +566,12 @@ typedef struct gp_probe_opts {
     gp_progress_fn     progress;
     void              *progress_user;
     const volatile int32_t *cancel;
-    const gp_comm     *comm;            /* distributed: X, y are this process's
-                                           rows (see gp_comm)          (NULL)  */
+    const gp_comm     *comm;            /* distributed: X, y (or the target) are
+                                           this process's rows, at least 1 on
+                                           each (see gp_comm); every process
+                                           gets the probe of all rows. Not with
+                                           C <= 0 (GP_EINVAL); ridge always
+                                           solves the d x d primal    (NULL)  */
 } gp_probe_opts;
 
 GP_API void gp_probe_opts_init(gp_probe_opts *o);

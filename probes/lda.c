@@ -76,9 +76,9 @@ done:
  * constant features keep scale 1), its own LW coefficient s_c, rescaled:
  * Sigma_c = (1 - s_c) S_c + s_c mu_c diag(sd_c^2), mu_c = tr(R_c) / d. */
 static gp_status lda_covariance(const gp_matrix *X, const int32_t *y, int32_t k,
-                                const double *mu, const int64_t *cnt, double big,
+                                const double *mu, const int64_t *cnt, size_t n, double big,
                                 const gp_probe_opts *o, double *Sig, double *coef, double *dg) {
-    size_t n = (size_t)X->rows, d = (size_t)X->cols;
+    size_t nl = (size_t)X->rows, d = (size_t)X->cols;
     if (o->shrinkage >= 0) {
         gp_status s = gp__scatter(X, y, -1, mu, NULL, big, o, "lda", Sig, NULL);
         if (s != GP_OK) return s;
@@ -94,7 +94,8 @@ static gp_status lda_covariance(const gp_matrix *X, const int32_t *y, int32_t k,
     double *row = gp__alloc_n(d, sizeof *row), *var = gp__alloc_n(d, sizeof *var);
     gp_status s = GP_OK;
     if (!S || !isd || !row || !var) {
-        s = gp__error(GP_ENOMEM, "lda: out of memory for the %zu x %zu covariance", d, d);
+        s = gp__agree(o->comm, gp__error(GP_ENOMEM, "lda: out of memory for the %zu x %zu "
+                                         "covariance", d, d), "lda");
         goto done;
     }
     memset(Sig, 0, d * d * sizeof *Sig);
@@ -104,11 +105,13 @@ static gp_status lda_covariance(const gp_matrix *X, const int32_t *y, int32_t k,
         double nc = (double)cnt[c];
         /* StandardScaler's variance (ddof 0) in float64, two-pass */
         memset(var, 0, d * sizeof *var);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < nl; i++) {
             if (y[i] != c) continue;
             gp__row_f64(X, i, 0, d, row);
             for (size_t j = 0; j < d; j++) var[j] += (row[j] - m[j]) * (row[j] - m[j]);
         }
+        if ((s = gp__comm_reduce(o->comm, var, (int64_t)d, GP_REDUCE_SUM, GP_OK, "lda")) != GP_OK)
+            goto done;
         for (size_t j = 0; j < d; j++) {
             double v = var[j] / nc, e = nc * m[j] * DBL_EPSILON;
             /* sklearn's _is_constant_feature: the variance is within the
@@ -139,16 +142,17 @@ typedef struct lda_op {
     const gp_matrix *X;
     const int32_t   *y;
     const double    *mu, *coef, *dg;
+    const gp_comm   *comm;
 } lda_op;
 
 static gp_status lda_apply(void *ctx, const double *V, int64_t nrhs, double *U) {
     const lda_op *c = ctx;
-    return gp__scatter_apply(c->X, c->y, c->mu, c->coef, c->dg, V, nrhs, U, "lda");
+    return gp__scatter_apply(c->X, c->y, c->mu, c->coef, c->dg, V, nrhs, U, c->comm, "lda");
 }
 
 gp_status gp__lda_fit(const gp_matrix *X, const int32_t *y, int32_t k, const gp_probe_opts *o,
                       struct gp_probe *p) {
-    size_t n = (size_t)X->rows, d = (size_t)X->cols, K = (size_t)k;
+    size_t n = 0, d = (size_t)X->cols, K = (size_t)k;
     size_t nout = k == 2 ? 1 : K;
     double *mu = gp__alloc_n(K, d * sizeof *mu), *Sig = gp__alloc_n(d, d * sizeof *Sig);
     double *keep = o->shrinkage == 0 ? gp__alloc_n(d, d * sizeof *keep) : NULL;
@@ -162,11 +166,13 @@ gp_status gp__lda_fit(const gp_matrix *X, const int32_t *y, int32_t k, const gp_
     double big = 0;
     if (!mu || !Sig || (o->shrinkage == 0 && !keep) || !cnt || !rhs || !coef || !dg ||
         !p->weight || !p->bias) {
-        s = gp__error(GP_ENOMEM, "lda: out of memory (%zu features, %zu classes)", d, K);
+        s = gp__agree(o->comm, gp__error(GP_ENOMEM, "lda: out of memory (%zu features, %zu "
+                                         "classes)", d, K), "lda");
         goto done;
     }
-    if ((s = gp__class_means(X, y, k, "lda", mu, cnt, &big)) != GP_OK) goto done;
-    if ((s = lda_covariance(X, y, k, mu, cnt, big, o, Sig, coef, dg)) != GP_OK) goto done;
+    if ((s = gp__class_means(X, y, k, o->comm, "lda", mu, cnt, &big)) != GP_OK) goto done;
+    for (size_t c = 0; c < K; c++) n += (size_t)cnt[c]; /* every process's rows */
+    if ((s = lda_covariance(X, y, k, mu, cnt, n, big, o, Sig, coef, dg)) != GP_OK) goto done;
     /* Binary: sklearn keeps coef_[1] - coef_[0] = Sigma^-1 (mu_1 - mu_0);
      * solving for the difference directly avoids cancelling two large
      * Sigma^-1 mu_c when the activations sit far from the origin. */
@@ -175,14 +181,15 @@ gp_status gp__lda_fit(const gp_matrix *X, const int32_t *y, int32_t k, const gp_
             rhs[r * d + j] = k == 2 ? mu[d + j] - mu[j] : mu[r * d + j];
     if (keep) memcpy(keep, Sig, d * d * sizeof *keep);
     bool singular = false;
-    lda_op op = {X, y, mu, coef, dg};
+    lda_op op = {X, y, mu, coef, dg, o->comm};
     memcpy(p->weight, rhs, nout * d * sizeof *rhs);
-    if ((s = gp__spd_solve(Sig, (int64_t)d, p->weight, (int64_t)nout, lda_apply, &op, "lda",
-                           &singular)) != GP_OK)
+    if ((s = gp__spd_solve(Sig, (int64_t)d, p->weight, (int64_t)nout, lda_apply, &op, o->comm,
+                           "lda", &singular)) != GP_OK)
         goto done;
     if (singular && !keep) {
-        s = gp__error(GP_ELAPACK, "lda: the shrunk within-class covariance is singular "
-                      "(every feature constant within its class?)");
+        s = gp__agree(o->comm, gp__error(GP_ELAPACK, "lda: the shrunk within-class covariance "
+                                         "is singular (every feature constant within its "
+                                         "class?)"), "lda");
         goto done;
     }
     if (singular) {
@@ -190,7 +197,9 @@ gp_status gp__lda_fit(const gp_matrix *X, const int32_t *y, int32_t k, const gp_
          * collinear features): the minimum-norm solution, as sklearn's
          * lstsq gives, in the correlation metric (see pinv_solve). */
         memcpy(p->weight, rhs, nout * d * sizeof *rhs);
-        if ((s = pinv_solve(keep, (int64_t)d, p->weight, (int64_t)nout)) != GP_OK) goto done;
+        if ((s = gp__agree(o->comm, pinv_solve(keep, (int64_t)d, p->weight, (int64_t)nout),
+                           "lda")) != GP_OK)
+            goto done;
     }
     /* Intercepts: -mu_c . coef_c / 2 + log prior_c; binary, their
      * difference: -(mu_0 + mu_1) . w / 2 + log(prior_1 / prior_0). */
@@ -204,8 +213,9 @@ gp_status gp__lda_fit(const gp_matrix *X, const int32_t *y, int32_t k, const gp_
     }
     for (size_t i = 0; i < nout * d; i++)
         if (!isfinite(p->weight[i])) {
-            s = gp__error(GP_ENAN, "lda: coefficients are not finite (values too large for "
-                          "float64 products?)");
+            s = gp__agree(o->comm, gp__error(GP_ENAN, "lda: coefficients are not finite "
+                                             "(values too large for float64 products?)"),
+                          "lda");
             goto done;
         }
 done:

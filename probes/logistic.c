@@ -41,6 +41,8 @@ typedef struct lg_prob {
     int64_t          nb;                  /* rows per block */
     float           *bf, *wf, *gf, *zf;
     double          *bd, *z, *gacc, *wmu, *rsum;
+    const gp_comm   *comm;                /* distributed: sums over processes */
+    gp_status        status;              /* a failed (agreed) reduction */
 } lg_prob;
 
 static void lg_prob_free(lg_prob *P);
@@ -61,8 +63,9 @@ const void *gp__lg_row(const gp_matrix *X, int64_t i) {
 
 static gp_status lg_prob_init(lg_prob *P, const gp_matrix *X, const int32_t *y, int32_t k,
                         const double *sw, const double *mu, bool intercept,
-                        const int64_t *rows, int64_t nrows) {
+                        const int64_t *rows, int64_t nrows, const gp_comm *comm) {
     memset(P, 0, sizeof *P);
+    P->comm = comm;
     P->X = X;
     P->y = y;
     P->k = k;
@@ -86,16 +89,21 @@ static gp_status lg_prob_init(lg_prob *P, const gp_matrix *X, const int32_t *y, 
     P->gf = alloc_n(no * (size_t)P->d, sizeof *P->gf);
     P->zf = alloc_n((size_t)P->nb * no, sizeof *P->zf);
     P->z = alloc_n((size_t)P->nb * no, sizeof *P->z);
-    P->gacc = alloc_n(no * (size_t)P->d, sizeof *P->gacc);
+    /* gacc: the gradient sums, then rsum (nout), f and curv: one reduction */
+    P->gacc = alloc_n(no * (size_t)P->d + no + 2, sizeof *P->gacc);
     P->wmu = alloc_n(2 * no, sizeof *P->wmu);
-    if (!P->bf || !P->bd || !P->wf || !P->gf || !P->zf || !P->z || !P->gacc || !P->wmu) {
+    gp_status st = GP_OK;
+    if (!P->bf || !P->bd || !P->wf || !P->gf || !P->zf || !P->z || !P->gacc || !P->wmu)
+        st = gp__error(GP_ENOMEM, "logistic: out of memory (%lld x %lld blocks)",
+                       (long long)P->nb, (long long)P->d);
+    P->sw_sum = 0;
+    for (int64_t t = 0; st == GP_OK && t < P->nrows; t++)
+        P->sw_sum += sw ? sw[rows ? rows[t] : t] : 1.0;
+    if ((st = gp__comm_reduce(comm, &P->sw_sum, 1, GP_REDUCE_SUM, st, "logistic")) != GP_OK) {
         lg_prob_free(P);
-        return gp__error(GP_ENOMEM, "logistic: out of memory (%lld x %lld blocks)",
-                         (long long)P->nb, (long long)P->d);
+        return st;
     }
     P->rsum = P->wmu + no;
-    P->sw_sum = 0;
-    for (int64_t t = 0; t < P->nrows; t++) P->sw_sum += sw ? sw[rows ? rows[t] : t] : 1.0;
     return GP_OK;
 }
 
@@ -180,6 +188,8 @@ static double row_loss(const lg_prob *P, double *z, int32_t c, double s, double 
 
 static double lg_eval(lg_prob *P, const double *theta, double *grad, double *hdiag) {
     size_t d = (size_t)P->d, no = (size_t)P->nout;
+    /* after a failed reduction: no more collectives (the caller stops) */
+    if (P->status != GP_OK) return NAN;
     const double *W = theta, *bp = P->intercept ? theta + P->nw : NULL;
     bool f64 = P->precise || P->X->dtype == GP_DTYPE_F64;
     double *wmu = P->wmu, *rsum = P->rsum;
@@ -246,6 +256,22 @@ static double lg_eval(lg_prob *P, const double *theta, double *grad, double *hdi
             for (size_t e = 0; e < no * d; e++) P->gacc[e] += (double)P->gf[e];
         }
     }
+    if (gp__comm_active(P->comm)) {
+        /* every process's rows: gradient sums, intercept sums, f, curv */
+        double *red = P->gacc, *tail = red + no * d;
+        for (size_t c = 0; c < no; c++) tail[c] = rsum[c];
+        tail[no] = f;
+        tail[no + 1] = curv;
+        P->status = gp__comm_reduce(P->comm, red, (int64_t)(no * d + no + 2), GP_REDUCE_SUM,
+                                    GP_OK, "logistic");
+        if (P->status != GP_OK) {
+            P->gmax = 0;
+            return NAN;
+        }
+        for (size_t c = 0; c < no; c++) rsum[c] = tail[c];
+        f = tail[no];
+        curv = tail[no + 1];
+    }
     P->curv = P->sw_sum > 0 ? curv / P->sw_sum : 0.25;
     double wn = 0;
     for (size_t e = 0; e < no * d; e++) wn += W[e] * W[e];
@@ -299,11 +325,12 @@ gp_status gp__lg_pre_init(lg_fit *F) {
     R->d = X->cols;
     R->nout = nout;
     R->bs = 1;
-    int64_t kp = GP_MIN(GP_MIN(X->cols, X->rows), 100);
+    int64_t kp = GP_MIN(GP_MIN(X->cols, F->n_all), 100);
     gp_pca_opts po;
     gp_pca_opts_init(&po);
     po.n_components = kp;
     po.cancel = o->cancel;
+    po.comm = F->comm;  /* the components of every process's rows */
     gp_pca *pca = NULL;
     gp_status s = gp_pca_fit(X, &po, &pca);
     if (s == GP_EINVAL) {  /* zero variance: no preconditioner, not an error */
@@ -319,7 +346,8 @@ gp_status gp__lg_pre_init(lg_fit *F) {
     if (!R->Q || !R->a) {
         gp_pca_free(pca);
         pre_free(R);
-        return gp__error(GP_ENOMEM, "logistic: out of memory (preconditioner)");
+        return gp__agree(F->comm, gp__error(GP_ENOMEM, "logistic: out of memory (preconditioner)"),
+                         "logistic");
     }
     R->kp = kp;
     R->lam = R->Q + (size_t)kp * (size_t)R->d;
@@ -390,6 +418,7 @@ static int lg_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloatval
     lg_run *R = inst;
     (void)x, (void)g, (void)fx, (void)xnorm, (void)gnorm, (void)step, (void)n, (void)k, (void)ls;
     R->iters++;
+    if (R->P->status != GP_OK) return LG_CANCEL;
     if (R->o->cancel && *R->o->cancel) return LG_CANCEL;
     if (R->o->progress) R->o->progress(R->o->progress_user, R->iters, R->max_iter, "logistic");
     return R->P->gmax <= R->target ? LG_DONE : 0;
@@ -401,7 +430,12 @@ static gp_status lg_lbfgs(lg_prob *P, lg_pre *pre, double *theta, double tolabs,
                           const gp_probe_opts *o, int32_t *iters, bool *converged) {
     size_t nv = (size_t)P->nvar;
     double *u = alloc_n(2 * nv, sizeof *u), *th = u + nv;
-    if (!u) return gp__error(GP_ENOMEM, "logistic: out of memory");
+    gp_status ast = gp__agree(P->comm, u ? GP_OK : gp__error(GP_ENOMEM, "logistic: out of memory"),
+                              "logistic");
+    if (ast != GP_OK) {
+        gp__free(u);
+        return ast;
+    }
     gp_status st = GP_OK;
     lg_run R = {P, pre, th, 0, 0, max_iter, o};
     *converged = false;
@@ -409,6 +443,10 @@ static gp_status lg_lbfgs(lg_prob *P, lg_pre *pre, double *theta, double tolabs,
     for (int phase = f32 ? 0 : 1; phase < 2 && st == GP_OK; phase++) {
         P->precise = phase == 1;
         lg_eval(P, theta, th, NULL);
+        if (P->status != GP_OK) {
+            st = P->status;
+            break;
+        }
         R.target = phase == 0 ? GP_MAX(tolabs, 1e-4 * P->gmax) : tolabs;
         if (P->gmax <= R.target) {
             *converged = phase == 1;
@@ -427,12 +465,17 @@ static gp_status lg_lbfgs(lg_prob *P, lg_pre *pre, double *theta, double tolabs,
         int ret = lbfgs((int)nv, u, &fx, lg_evaluate, lg_progress, &R, &prm);
         pre_apply(pre, u, false, P->intercept);
         memcpy(theta, u, nv * sizeof *u);
-        if (ret == LG_CANCEL) st = gp__error(GP_ECANCELLED, "logistic: cancelled");
-        else if (ret == LBFGSERR_OUTOFMEMORY) st = gp__error(GP_ENOMEM, "logistic: L-BFGS: out of memory");
+        if (P->status != GP_OK) st = P->status; /* agreed already */
+        else if (ret == LG_CANCEL)
+            st = gp__agree(P->comm, gp__error(GP_ECANCELLED, "logistic: cancelled"), "logistic");
+        else if (ret == LBFGSERR_OUTOFMEMORY)
+            st = gp__agree(P->comm, gp__error(GP_ENOMEM, "logistic: L-BFGS: out of memory"),
+                           "logistic");
         else if (ret == LBFGSERR_MAXIMUMITERATION) break;
         else if (ret == LG_DONE) *converged = phase == 1;
         else if (ret >= LBFGSERR_INVALID_N && ret <= LBFGSERR_INVALID_ORTHANTWISE_END)
-            st = gp__error(GP_EINTERNAL, "logistic: L-BFGS rejected its parameters (%d)", ret);
+            st = gp__agree(P->comm, gp__error(GP_EINTERNAL, "logistic: L-BFGS rejected its "
+                                              "parameters (%d)", ret), "logistic");
         else if (phase == 1) *converged = true;
         /* Anything else is a line search that can no longer decrease f at
          * this precision: float32 hands over to float64; in float64 it is
@@ -455,8 +498,8 @@ static gp_status lg_lbfgs(lg_prob *P, lg_pre *pre, double *theta, double tolabs,
  * product added into the float64 upper triangle. Its rounding only slows
  * the iteration down a little; the fixed point is set by the float64
  * gradient. */
-static void newton_hessian(const lg_prob *P, const double *hd, int64_t nbh, float *A, float *Hf,
-                           double *H) {
+static gp_status newton_hessian(const lg_prob *P, const double *hd, int64_t nbh, float *A,
+                                float *Hf, double *H) {
     int64_t d = P->d, nv = P->nvar;
     size_t nv2 = (size_t)nv * (size_t)nv;
     memset(H, 0, nv2 * sizeof *H);
@@ -480,10 +523,14 @@ static void newton_hessian(const lg_prob *P, const double *hd, int64_t nbh, floa
         for (int64_t i = 0; i < nv; i++)
             for (int64_t j = i; j < nv; j++) H[i * nv + j] += Hf[i * nv + j];
     }
+    /* every process's rows (the upper triangle is what dpotrf reads) */
+    gp_status st = gp__comm_reduce(P->comm, H, (int64_t)nv2, GP_REDUCE_SUM, GP_OK, "logistic");
+    if (st != GP_OK) return st;
     for (int64_t j = 0; j < d; j++) H[j * nv + j] += 1.0;
     /* The intercept's curvature can underflow on separable data with a
      * huge C; a relative jitter keeps the factorization alive. */
     if (P->intercept) H[d * nv + d] += 1e-12 * (1 + H[d * nv + d]);
+    return GP_OK;
 }
 
 static gp_status lg_newton(lg_prob *P, double *theta, double tolabs, int32_t max_iter,
@@ -499,25 +546,24 @@ static gp_status lg_newton(lg_prob *P, double *theta, double tolabs, int32_t max
     double *hd = alloc_n((size_t)P->nrows, sizeof *hd);
     float *Hf = alloc_n(nv2, sizeof *Hf), *A = alloc_n((size_t)nbh * (size_t)nv, sizeof *A);
     gp_status st = GP_OK;
-    if (!H || !g || !hd || !Hf || !A) {
+    if (!H || !g || !hd || !Hf || !A)
         st = gp__error(GP_ENOMEM, "logistic: out of memory (Newton, %lld features)",
                        (long long)P->d);
-        goto done;
-    }
+    if ((st = gp__agree(P->comm, st, "logistic")) != GP_OK) goto done;
     double *step = g + nv, *tn = step + nv, *gn = tn + nv;
     P->precise = true;
     double f = lg_eval(P, theta, g, hd);
-    for (int32_t it = 0;; it++) {
+    for (int32_t it = 0; P->status == GP_OK; it++) {
         if (P->gmax <= tolabs) {
             *converged = true;
             break;
         }
         if (it >= max_iter) break;
         if (o->cancel && *o->cancel) {
-            st = gp__error(GP_ECANCELLED, "logistic: cancelled");
+            st = gp__agree(P->comm, gp__error(GP_ECANCELLED, "logistic: cancelled"), "logistic");
             break;
         }
-        newton_hessian(P, hd, nbh, A, Hf, H);
+        if ((st = newton_hessian(P, hd, nbh, A, Hf, H)) != GP_OK) break;
         for (int64_t j = 0; j < nv; j++) step[j] = -g[j];
         /* row-major upper = column-major lower */
         lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)nv, H,
@@ -528,6 +574,7 @@ static gp_status lg_newton(lg_prob *P, double *theta, double tolabs, int32_t max
         if (info != 0) {
             st = gp__lapack_status("dpotrf", info);
             gp__error_prefix("logistic: Newton");
+            st = gp__agree(P->comm, st, "logistic");
             break;
         }
         double slope = 0;
@@ -535,7 +582,7 @@ static gp_status lg_newton(lg_prob *P, double *theta, double tolabs, int32_t max
         /* Armijo backtracking from the full Newton step */
         double t = 1, fn = f;
         bool ok = false;
-        for (int ls = 0; ls < 60 && !ok; ls++, t *= 0.5) {
+        for (int ls = 0; ls < 60 && !ok && P->status == GP_OK; ls++, t *= 0.5) {
             for (int64_t j = 0; j < nv; j++) tn[j] = theta[j] + t * step[j];
             double gm = P->gmax;
             fn = lg_eval(P, tn, gn, hd);
@@ -546,6 +593,7 @@ static gp_status lg_newton(lg_prob *P, double *theta, double tolabs, int32_t max
             if (!ok) P->gmax = gm;
         }
         (*iters)++;
+        if (P->status != GP_OK) break;
         if (o->progress) o->progress(o->progress_user, it + 1, max_iter, "logistic");
         if (!ok) {
             /* no decrease left at double precision: stand on theta */
@@ -563,6 +611,7 @@ done:
     gp__free(hd);
     gp__free(Hf);
     gp__free(A);
+    if (st == GP_OK && P->status != GP_OK) st = P->status;
     return st;
 }
 
@@ -577,18 +626,24 @@ gp_status gp__lg_fit_C(lg_fit *F, const int64_t *rows, int64_t nrows, double C, 
                        int32_t *iters, bool *converged) {
     lg_prob P;
     gp_status st = lg_prob_init(&P, F->X, F->y, F->k, F->sw, F->mu, F->o->fit_intercept != 0,
-                                rows, nrows);
+                                rows, nrows, F->comm);
     if (st != GP_OK) return st;
     double *z = gp__calloc((size_t)P.nvar * 2, sizeof *z);
-    if (!z) {
+    if ((st = gp__agree(F->comm, z ? GP_OK : gp__error(GP_ENOMEM, "logistic: out of memory"),
+                        "logistic")) != GP_OK) {
         lg_prob_free(&P);
-        return gp__error(GP_ENOMEM, "logistic: out of memory");
+        gp__free(z);
+        return st;
     }
     P.C = C;
     P.precise = true;
     lg_eval(&P, z, z + P.nvar, NULL);
     double tolabs = F->o->tol * (P.gmax > 0 ? P.gmax : C);
     gp__free(z);
+    if (P.status != GP_OK) {
+        lg_prob_free(&P);
+        return P.status;
+    }
     if (F->newton)
         st = lg_newton(&P, theta, tolabs, F->max_iter, F->o, iters, converged);
     else
@@ -618,39 +673,48 @@ gp_status gp__lg_setup(lg_fit *F, const gp_matrix *X, const int32_t *y, int32_t 
     F->y = y;
     F->k = k;
     F->o = o;
+    F->comm = o->comm;
     F->nout = k == 2 ? 1 : k;
     F->newton = F->nout == 1 && (o->solver == GP_LOGISTIC_NEWTON ||
                                  (o->solver == GP_LOGISTIC_AUTO && d <= LG_NEWTON_MAX_D));
     F->max_iter = o->max_iter > 0 ? o->max_iter : F->newton ? 100 : 1000;
     int64_t nv = F->nout * d + (o->fit_intercept ? F->nout : 0);
+    gp_status st = GP_OK;
     if (!gp__fits_lapack_int(n) || !gp__fits_lapack_int(nv) || !gp__fits_lapack_int(d))
-        return gp__error(GP_ESHAPE, "logistic: %lld x %lld is too large", (long long)n,
-                         (long long)d);
-    F->mu = gp__calloc((size_t)d, sizeof *F->mu);
-    if (o->class_weight_balanced) F->sw = alloc_n((size_t)n + (size_t)k, sizeof *F->sw);
-    if (!F->mu || (o->class_weight_balanced && !F->sw)) {
-        gp__lg_teardown(F);
-        return gp__error(GP_ENOMEM, "logistic: out of memory");
+        st = gp__error(GP_ESHAPE, "logistic: %lld x %lld is too large", (long long)n,
+                       (long long)d);
+    /* sums of x (d), class counts (k), rows: reduced over the processes */
+    double *acc = st == GP_OK ? gp__calloc((size_t)d + (size_t)k + 1, sizeof *acc) : NULL;
+    if (st == GP_OK) {
+        F->mu = gp__calloc((size_t)d, sizeof *F->mu);
+        if (o->class_weight_balanced) F->sw = alloc_n((size_t)n, sizeof *F->sw);
+        if (!acc || !F->mu || (o->class_weight_balanced && !F->sw))
+            st = gp__error(GP_ENOMEM, "logistic: out of memory");
     }
-    if (F->sw) {
-        double *cnt = F->sw + n;
-        memset(cnt, 0, (size_t)k * sizeof *cnt);
-        for (int64_t i = 0; i < n; i++) cnt[y[i]] += 1;
-        for (int64_t i = 0; i < n; i++) F->sw[i] = (double)n / ((double)k * cnt[y[i]]);
-    }
-    if (o->fit_intercept) {
-        for (int64_t i = 0; i < n; i++) {
-            if (X->dtype == GP_DTYPE_F64) {
-                const double *x = gp__lg_row(X, i);
-                for (int64_t j = 0; j < d; j++) F->mu[j] += x[j];
-            } else {
-                const float *x = gp__lg_row(X, i);
-                for (int64_t j = 0; j < d; j++) F->mu[j] += x[j];
-            }
+    double *cnt = acc ? acc + d : NULL;
+    for (int64_t i = 0; st == GP_OK && i < n; i++) {
+        cnt[y[i]] += 1;
+        if (!o->fit_intercept) continue;
+        if (X->dtype == GP_DTYPE_F64) {
+            const double *x = gp__lg_row(X, i);
+            for (int64_t j = 0; j < d; j++) acc[j] += x[j];
+        } else {
+            const float *x = gp__lg_row(X, i);
+            for (int64_t j = 0; j < d; j++) acc[j] += x[j];
         }
-        for (int64_t j = 0; j < d; j++) F->mu[j] /= (double)n;
     }
-    gp_status st = F->newton ? GP_OK : gp__lg_pre_init(F);
+    if (st == GP_OK) acc[d + k] = (double)n;
+    st = gp__comm_reduce(F->comm, acc, d + k + 1, GP_REDUCE_SUM, st, "logistic");
+    if (st == GP_OK) {
+        double na = acc[d + k];
+        F->n_all = (int64_t)na;
+        if (F->sw)
+            for (int64_t i = 0; i < n; i++) F->sw[i] = na / ((double)k * cnt[y[i]]);
+        if (o->fit_intercept)
+            for (int64_t j = 0; j < d; j++) F->mu[j] = acc[j] / na;
+    }
+    gp__free(acc);
+    if (st == GP_OK && !F->newton) st = gp__lg_pre_init(F);
     if (st != GP_OK) gp__lg_teardown(F);
     return st;
 }
@@ -664,10 +728,9 @@ gp_status gp__logistic_fit(const gp_matrix *X, const int32_t *y, int32_t k,
     bool intercept = o->fit_intercept != 0;
     int64_t nv = F.nout * d + (intercept ? F.nout : 0);
     double *theta = gp__calloc((size_t)nv, sizeof *theta);
-    if (!theta) {
-        st = gp__error(GP_ENOMEM, "logistic: out of memory");
+    if ((st = gp__agree(F.comm, theta ? GP_OK : gp__error(GP_ENOMEM, "logistic: out of memory"),
+                        "logistic")) != GP_OK)
         goto done;
-    }
     int32_t iters = 0;
     bool conv = false;
     double C = o->C;
@@ -678,7 +741,7 @@ gp_status gp__logistic_fit(const gp_matrix *X, const int32_t *y, int32_t k,
     p->weight = alloc_n((size_t)F.nout * (size_t)d, sizeof *p->weight);
     p->bias = alloc_n((size_t)F.nout, sizeof *p->bias);
     if (!p->weight || !p->bias) {
-        st = gp__error(GP_ENOMEM, "logistic: out of memory");
+        st = gp__agree(F.comm, gp__error(GP_ENOMEM, "logistic: out of memory"), "logistic");
         goto done;
     }
     memcpy(p->weight, theta, (size_t)F.nout * (size_t)d * sizeof *theta);

@@ -26,6 +26,9 @@ typedef struct lg_fit {
     int32_t              k, nout, max_iter;
     const gp_probe_opts *o;
     double              *sw, *mu;   /* sw: balanced weights by row, or NULL */
+    const gp_comm       *comm;      /* distributed (fixed C only): X, y are this
+                                       process's rows; mu, sw, sums are global */
+    int64_t              n_all;     /* rows of every process */
     bool                 newton, have_pre;
     lg_pre               pre;
 } lg_fit;

@@ -30,22 +30,25 @@ typedef struct iid_op {
     const int32_t   *y;
     const double    *mu, *dg;
     double           coef[2];
+    const gp_comm   *comm;
 } iid_op;
 
 static gp_status iid_apply(void *ctx, const double *V, int64_t nrhs, double *U) {
     const iid_op *c = ctx;
-    return gp__scatter_apply(c->X, c->y, c->mu, c->coef, c->dg, V, nrhs, U, "massmean-iid");
+    return gp__scatter_apply(c->X, c->y, c->mu, c->coef, c->dg, V, nrhs, U, c->comm,
+                             "massmean-iid");
 }
 
 /* w = Sigma^-1 w (in place) with Sigma as in the header comment. */
 static gp_status iid_direction(const gp_matrix *X, const int32_t *y, const double *mu,
-                               double big, const gp_probe_opts *o, double *w) {
+                               double big, size_t n, const gp_probe_opts *o, double *w) {
     static const char fn[] = "massmean-iid";
-    size_t n = (size_t)X->rows, d = (size_t)X->cols;
+    size_t d = (size_t)X->cols;
     double *S = gp__alloc_n(d, d * sizeof *S), *dg = gp__alloc_n(d, sizeof *dg);
     gp_status s = GP_OK;
     if (!S || !dg) {
-        s = gp__error(GP_ENOMEM, "%s: out of memory for the %zu x %zu covariance", fn, d, d);
+        s = gp__agree(o->comm, gp__error(GP_ENOMEM, "%s: out of memory for the %zu x %zu "
+                                         "covariance", fn, d, d), fn);
         goto done;
     }
     double r4 = 0;
@@ -66,14 +69,15 @@ static gp_status iid_direction(const gp_matrix *X, const int32_t *y, const doubl
         dg[j] = sh * tr / (double)d;
         S[j * d + j] += dg[j];
     }
-    iid_op op = {X, y, mu, dg, {a, a}};
+    iid_op op = {X, y, mu, dg, {a, a}, o->comm};
     bool singular = false;
-    if ((s = gp__spd_solve(S, (int64_t)d, w, 1, iid_apply, &op, fn, &singular)) != GP_OK)
+    if ((s = gp__spd_solve(S, (int64_t)d, w, 1, iid_apply, &op, o->comm, fn, &singular)) != GP_OK)
         goto done;
     if (singular)
-        s = gp__error(GP_ELAPACK, "%s: the within-class covariance is singular (constant or "
-                      "collinear features, or d >= n - 1) at shrinkage %g; use shrinkage > 0, "
-                      "or < 0 for Ledoit-Wolf", fn, sh);
+        s = gp__agree(o->comm, gp__error(GP_ELAPACK, "%s: the within-class covariance is "
+                                         "singular (constant or collinear features, or d >= "
+                                         "n - 1) at shrinkage %g; use shrinkage > 0, or < 0 "
+                                         "for Ledoit-Wolf", fn, sh), fn);
 done:
     gp__free(S);
     gp__free(dg);
@@ -93,21 +97,22 @@ gp_status gp__massmean_fit(const gp_matrix *X, const int32_t *y, int32_t k, bool
     p->bias = gp__alloc_n(1, sizeof *p->bias);
     gp_status s = GP_OK;
     if (!mu || !p->weight || !p->bias) {
-        s = gp__error(GP_ENOMEM, "%s: out of memory (%zu features)", fn, d);
+        s = gp__agree(o->comm, gp__error(GP_ENOMEM, "%s: out of memory (%zu features)", fn, d), fn);
         goto done;
     }
     double big = 0;
-    if ((s = gp__class_means(X, y, 2, fn, mu, cnt, &big)) != GP_OK) goto done;
+    if ((s = gp__class_means(X, y, 2, o->comm, fn, mu, cnt, &big)) != GP_OK) goto done;
     double *w = p->weight;
     for (size_t j = 0; j < d; j++) w[j] = mu[d + j] - mu[j];
-    if (iid && (s = iid_direction(X, y, mu, big, o, w)) != GP_OK) goto done;
+    if (iid && (s = iid_direction(X, y, mu, big, (size_t)(cnt[0] + cnt[1]), o, w)) != GP_OK)
+        goto done;
     double q = 0;
     for (size_t j = 0; j < d; j++) q += w[j] * (mu[j] + mu[d + j]);
     p->bias[0] = o->fit_intercept ? -0.5 * q : 0.0;
     for (size_t j = 0; j < d; j++)
         if (!isfinite(w[j])) {
-            s = gp__error(GP_ENAN, "%s: direction is not finite (values too large for float64 "
-                          "products?)", fn);
+            s = gp__agree(o->comm, gp__error(GP_ENAN, "%s: direction is not finite (values "
+                                             "too large for float64 products?)", fn), fn);
             goto done;
         }
 done:

@@ -82,18 +82,23 @@ static gp_status check_opts(const gp_probe_opts *o) {
 }
 
 /* z-scored float32 copy of X: mean and scale (std, or 1 for a constant
- * feature, as scikit-learn's StandardScaler) in float64. */
-static gp_status standardize(const gp_matrix *X, gp_matrix *Z, double **mean, double **scale) {
+ * feature, as scikit-learn's StandardScaler) in float64. Distributed: the
+ * statistics of every process's rows (n of them); failures are agreed. */
+static gp_status standardize(const gp_matrix *X, int64_t n_all, const gp_comm *comm, gp_matrix *Z,
+                             double **mean, double **scale) {
     int64_t n = X->rows, d = X->cols;
     *mean = gp__calloc((size_t)d, sizeof **mean);
     *scale = gp__calloc((size_t)d, sizeof **scale);
     double *row = gp__malloc((size_t)d * sizeof *row);
     float *z = gp__malloc((size_t)n * (size_t)d * sizeof *z);
-    if (!*mean || !*scale || !row || !z) {
+    gp_status s = GP_OK;
+    if (!*mean || !*scale || !row || !z)
+        s = gp__error(GP_ENOMEM, "probe: out of memory standardizing %lld x %lld", (long long)n,
+                      (long long)d);
+    if ((s = gp__agree(comm, s, "probe")) != GP_OK) {
         gp__free(row);
         gp__free(z);
-        return gp__error(GP_ENOMEM, "probe: out of memory standardizing %lld x %lld", (long long)n,
-                         (long long)d);
+        return s;
     }
     size_t es = gp_dtype_size(X->dtype);
     const unsigned char *base = X->data;
@@ -101,7 +106,8 @@ static gp_status standardize(const gp_matrix *X, gp_matrix *Z, double **mean, do
         gp__convert_to_f64(X->dtype, base + (size_t)i * (size_t)X->ld * es, false, (size_t)d, row);
         for (int64_t j = 0; j < d; j++) (*mean)[j] += row[j];
     }
-    for (int64_t j = 0; j < d; j++) (*mean)[j] /= (double)n;
+    if ((s = gp__comm_reduce(comm, *mean, d, GP_REDUCE_SUM, s, "probe")) != GP_OK) goto fail;
+    for (int64_t j = 0; j < d; j++) (*mean)[j] /= (double)n_all;
     for (int64_t i = 0; i < n; i++) {
         gp__convert_to_f64(X->dtype, base + (size_t)i * (size_t)X->ld * es, false, (size_t)d, row);
         for (int64_t j = 0; j < d; j++) {
@@ -109,8 +115,9 @@ static gp_status standardize(const gp_matrix *X, gp_matrix *Z, double **mean, do
             (*scale)[j] += c * c;
         }
     }
+    if ((s = gp__comm_reduce(comm, *scale, d, GP_REDUCE_SUM, s, "probe")) != GP_OK) goto fail;
     for (int64_t j = 0; j < d; j++) {
-        double sd = sqrt((*scale)[j] / (double)n);
+        double sd = sqrt((*scale)[j] / (double)n_all);
         (*scale)[j] = sd > 0 ? sd : 1.0;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -121,6 +128,10 @@ static gp_status standardize(const gp_matrix *X, gp_matrix *Z, double **mean, do
     gp__free(row);
     *Z = (gp_matrix){GP_DTYPE_F32, n, d, d, z};
     return GP_OK;
+fail:
+    gp__free(row);
+    gp__free(z);
+    return s;
 }
 
 /* Weights fit on z-scored features, mapped back to raw activations:
@@ -138,17 +149,20 @@ static void unstandardize(struct gp_probe *p, const double *mean, const double *
 }
 
 static gp_status fit_common(const gp_matrix *X, const int32_t *y, int32_t k, const double *target,
-                            const gp_probe_opts *o, gp_probe **out) {
-    gp_matrix Z;
+                            int64_t n_all, const gp_probe_opts *o, gp_probe **out) {
+    gp_matrix Z = {0};
     double *mean = NULL, *scale = NULL;
     const gp_matrix *Xf = X;
     gp_status s = GP_OK;
     if (o->standardize) {
-        s = standardize(X, &Z, &mean, &scale);
+        s = standardize(X, n_all, o->comm, &Z, &mean, &scale);
         Xf = &Z;
     }
-    struct gp_probe *p = s == GP_OK ? gp__calloc(1, sizeof *p) : NULL;
-    if (s == GP_OK && !p) s = gp__error(GP_ENOMEM, "probe: out of memory");
+    struct gp_probe *p = NULL;
+    if (s == GP_OK) {
+        p = gp__calloc(1, sizeof *p);
+        s = gp__agree(o->comm, p ? GP_OK : gp__error(GP_ENOMEM, "probe: out of memory"), "probe");
+    }
     if (s == GP_OK) {
         p->method = o->method;
         p->d = X->cols;
@@ -165,6 +179,9 @@ static gp_status fit_common(const gp_matrix *X, const int32_t *y, int32_t k, con
             s = gp__error(GP_EINTERNAL, "probe: %s fit returned no weights", gp_probe_method_name(o->method));
     }
     if (s == GP_OK && o->standardize) unstandardize(p, mean, scale);
+    /* Distributed: a failure after the family's last reduction (each
+     * family announces its own) reaches the others here. */
+    if (s == GP_OK) s = gp__agree(o->comm, GP_OK, gp_probe_method_name(o->method));
     if (o->standardize) {
         gp__free(Z.data);
         gp__free(mean);
@@ -178,6 +195,35 @@ static gp_status fit_common(const gp_matrix *X, const int32_t *y, int32_t k, con
     return GP_OK;
 }
 
+/* Distributed: agree that every process's inputs passed (local), with the
+ * same number of features and classes, and sum acc[0..nacc) (class counts,
+ * then the row count) over the processes. */
+static gp_status agree_inputs(const gp_probe_opts *o, gp_status local, const gp_matrix *X,
+                              int32_t k, double *acc, int64_t nacc, const char *fn) {
+    const gp_comm *comm = o->comm;
+    if (!gp__comm_active(comm)) return local;
+    double shape[6] = {0};
+    if (local == GP_OK) {
+        shape[0] = (double)X->cols, shape[1] = -(double)X->cols;
+        shape[2] = k, shape[3] = -(double)k;
+        shape[4] = o->method, shape[5] = -(double)o->method;
+    }
+    gp_status s = gp__comm_reduce(comm, shape, 6, GP_REDUCE_MAX, local, fn);
+    if (s != GP_OK) return s;
+    if (shape[0] != -shape[1] || shape[2] != -shape[3] || shape[4] != -shape[5])
+        return gp__error(GP_ESHAPE, "%s: the processes disagree on the number of features "
+                         "(%.0f to %.0f), classes or the method", fn, -shape[1], shape[0]);
+    return gp__comm_reduce(comm, acc, nacc, GP_REDUCE_SUM, GP_OK, fn);
+}
+
+static gp_status check_comm_opts(const gp_probe_opts *o) {
+    gp_status s = GP_OK;
+    if (gp__comm_active(o->comm) && o->method == GP_PROBE_LOGISTIC && o->C <= 0)
+        s = gp__error(GP_EINVAL, "logistic: choosing C by cross-validation (C <= 0) is not "
+                      "supported across processes; give C > 0");
+    return s;
+}
+
 gp_status gp_probe_fit(const gp_matrix *X, const int32_t *y, int32_t n_classes,
                        const gp_probe_opts *o, gp_probe **out) {
     gp__clear_error();
@@ -188,24 +234,29 @@ gp_status gp_probe_fit(const gp_matrix *X, const int32_t *y, int32_t n_classes,
         gp_probe_opts_init(&defaults);
         o = &defaults;
     }
-    gp_status s = check_opts(o);
+    gp_status s = gp__comm_check(o->comm, "probe");
+    if (s != GP_OK) return s;  /* the communicator itself is unusable */
+    s = check_opts(o);
+    if (s == GP_OK) s = check_comm_opts(o);
     if (s == GP_OK && o->method == GP_PROBE_RIDGE)
         s = gp__error(GP_EINVAL, "probe: ridge fits a continuous target (gp_probe_fit_regression)");
     if (s == GP_OK) s = check_X(X, gp_probe_method_name(o->method));
-    if (s != GP_OK) return s;
-    if (!y) return gp__error(GP_EINVAL, "probe: labels are NULL");
-    if (n_classes < 2)
-        return gp__error(GP_EINVAL, "probe: only one class in the labels (%d): a probe needs two or more",
-                         (int)n_classes);
-    int64_t *count = gp__calloc((size_t)n_classes, sizeof *count);
-    if (!count) return gp__error(GP_ENOMEM, "probe: out of memory");
-    for (int64_t i = 0; i < X->rows && s == GP_OK; i++) {
+    if (s == GP_OK && !y) s = gp__error(GP_EINVAL, "probe: labels are NULL");
+    if (s == GP_OK && n_classes < 2)
+        s = gp__error(GP_EINVAL, "probe: only one class in the labels (%d): a probe needs two or more",
+                      (int)n_classes);
+    /* class counts (k), then the row count; summed over the processes */
+    double *count = s == GP_OK ? gp__calloc((size_t)n_classes + 1, sizeof *count) : NULL;
+    if (s == GP_OK && !count) s = gp__error(GP_ENOMEM, "probe: out of memory");
+    for (int64_t i = 0; s == GP_OK && i < X->rows; i++) {
         if (y[i] < 0 || y[i] >= n_classes)
             s = gp__error(GP_EINVAL, "probe: label of row %lld is %d, not in 0..%d", (long long)i,
                           (int)y[i], (int)n_classes - 1);
         else
             count[y[i]]++;
     }
+    if (s == GP_OK) count[n_classes] = (double)X->rows;
+    s = agree_inputs(o, s, X, n_classes, count, (int64_t)n_classes + 1, "probe");
     int32_t present = 0;
     for (int32_t c = 0; c < n_classes && s == GP_OK; c++) {
         if (count[c] > 0) present++;
@@ -219,9 +270,11 @@ gp_status gp_probe_fit(const gp_matrix *X, const int32_t *y, int32_t n_classes,
         for (int32_t c = 0; c < n_classes && s == GP_OK; c++)
             if (count[c] == 0)
                 s = gp__error(GP_EINVAL, "probe: class %d has no training rows", (int)c);
+    int64_t n_all = s == GP_OK ? (int64_t)count[n_classes] : 0;
     gp__free(count);
+    /* (the checks after the reduction saw the same sums everywhere) */
     if (s != GP_OK) return s;
-    return fit_common(X, y, n_classes, NULL, o, out);
+    return fit_common(X, y, n_classes, NULL, n_all, o, out);
 }
 
 gp_status gp_probe_fit_regression(const gp_matrix *X, const double *target,
@@ -231,15 +284,19 @@ gp_status gp_probe_fit_regression(const gp_matrix *X, const double *target,
     *out = NULL;
     if (!o || o->method != GP_PROBE_RIDGE)
         return gp__error(GP_EINVAL, "probe: regression needs method ridge");
-    gp_status s = check_opts(o);
-    if (s == GP_OK) s = check_X(X, "ridge");
+    gp_status s = gp__comm_check(o->comm, "ridge");
     if (s != GP_OK) return s;
-    if (!target) return gp__error(GP_EINVAL, "ridge: target is NULL");
-    if (X->rows < 2) return gp__error(GP_ESHAPE, "ridge: need 2 or more rows");
-    for (int64_t i = 0; i < X->rows; i++)
+    s = check_opts(o);
+    if (s == GP_OK) s = check_X(X, "ridge");
+    if (s == GP_OK && !target) s = gp__error(GP_EINVAL, "ridge: target is NULL");
+    for (int64_t i = 0; s == GP_OK && i < X->rows; i++)
         if (!isfinite(target[i]))
-            return gp__error(GP_ENAN, "ridge: target of row %lld is not finite", (long long)i);
-    return fit_common(X, NULL, 0, target, o, out);
+            s = gp__error(GP_ENAN, "ridge: target of row %lld is not finite", (long long)i);
+    double rows = s == GP_OK ? (double)X->rows : 0;
+    s = agree_inputs(o, s, X, 0, &rows, 1, "ridge");
+    if (s == GP_OK && rows < 2) s = gp__error(GP_ESHAPE, "ridge: need 2 or more rows");
+    if (s != GP_OK) return s;
+    return fit_common(X, NULL, 0, target, (int64_t)rows, o, out);
 }
 
 gp_probe_method gp_probe_get_method(const gp_probe *p) { return p ? p->method : GP_PROBE_LOGISTIC; }

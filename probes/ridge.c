@@ -86,11 +86,12 @@ typedef struct ridge_op {
     const double    *mu, *dg;
     double          *t, *row;   /* dual: d-vector scratch, row scratch */
     double           alpha;
+    const gp_comm   *comm;
 } ridge_op;
 
 static gp_status primal_apply(void *ctx, const double *V, int64_t nrhs, double *U) {
     const ridge_op *c = ctx;
-    return gp__scatter_apply(c->X, NULL, c->mu, NULL, c->dg, V, nrhs, U, fn);
+    return gp__scatter_apply(c->X, NULL, c->mu, NULL, c->dg, V, nrhs, U, c->comm, fn);
 }
 
 /* Dual: (Xc Xc^T + alpha I) a, as Xc (Xc^T a), two O(n d) passes. */
@@ -116,7 +117,10 @@ static gp_status dual_apply(void *ctx, const double *V, int64_t nrhs, double *U)
 gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe_opts *o,
                         struct gp_probe *p) {
     size_t n = (size_t)X->rows, d = (size_t)X->cols;
-    bool dual = n < d;
+    const gp_comm *comm = o->comm;
+    /* Distributed: always the d x d primal (the dual's n x n system would
+     * span every process's rows); the same minimizer for alpha > 0. */
+    bool dual = n < d && !gp__comm_active(comm);
     size_t m = dual ? n : d; /* order of the system */
     double *mu = gp__alloc_n(d, sizeof *mu), *row = gp__alloc_n(d, sizeof *row);
     double *yc = gp__alloc_n(n, sizeof *yc), *A = gp__alloc_n(m, m * sizeof *A);
@@ -125,21 +129,20 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
     p->weight = gp__alloc_n(d, sizeof *p->weight);
     p->bias = gp__alloc_n(1, sizeof *p->bias);
     gp_status s = GP_OK;
-    if (!mu || !row || !yc || !A || !dg || !p->weight || !p->bias) {
+    if (!mu || !row || !yc || !A || !dg || !p->weight || !p->bias)
         s = gp__error(GP_ENOMEM, "%s: out of memory (%zu x %zu system)", fn, m, m);
-        goto done;
-    }
-    if (!(o->alpha >= 0)) {
+    else if (!(o->alpha >= 0))
         s = gp__error(GP_EINVAL, "%s: alpha must be >= 0, not %g", fn, o->alpha);
-        goto done;
-    }
+    if ((s = gp__agree(comm, s, fn)) != GP_OK) goto done;
     int64_t cnt;
     double big = 0, ybar = 0;
     bool icpt = o->fit_intercept != 0;
-    if ((s = gp__class_means(X, NULL, 1, fn, mu, &cnt, &big)) != GP_OK) goto done;
+    if ((s = gp__class_means(X, NULL, 1, comm, fn, mu, &cnt, &big)) != GP_OK) goto done;
+    double nt = (double)cnt; /* rows of every process */
     if (icpt) {
         for (size_t i = 0; i < n; i++) ybar += target[i];
-        ybar /= (double)n;
+        if ((s = gp__comm_reduce(comm, &ybar, 1, GP_REDUCE_SUM, s, fn)) != GP_OK) goto done;
+        ybar /= nt;
     }
     for (size_t i = 0; i < n; i++) yc[i] = target[i] - ybar;
     for (size_t j = 0; j < d; j++) dg[j] = o->alpha;
@@ -153,11 +156,11 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
      * centering of the model: zero without an intercept. */
     double *w = p->weight;
     bool singular = false;
-    ridge_op op = {X, mu, dg, w, row, o->alpha};
+    ridge_op op = {X, mu, dg, w, row, o->alpha, comm};
     if (!dual) {
         if ((s = gp__scatter(X, NULL, -1, mu, NULL, big, o, fn, A, NULL)) != GP_OK) goto done;
         for (size_t i = 0; i < d && !icpt; i++)
-            for (size_t j = 0; j < d; j++) A[i * d + j] += (double)n * mu[i] * mu[j];
+            for (size_t j = 0; j < d; j++) A[i * d + j] += nt * mu[i] * mu[j];
         for (size_t j = 0; j < d; j++) A[j * d + j] += o->alpha;
         if (!icpt) memset(mu, 0, d * sizeof *mu);
         memset(w, 0, d * sizeof *w); /* w = Xc^T yc, in float64 */
@@ -165,7 +168,9 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
             gp__row_f64(X, i, 0, d, row);
             for (size_t j = 0; j < d; j++) w[j] += (row[j] - mu[j]) * yc[i];
         }
-        if ((s = gp__spd_solve(A, (int64_t)d, w, 1, primal_apply, &op, fn, &singular)) != GP_OK)
+        if ((s = gp__comm_reduce(comm, w, (int64_t)d, GP_REDUCE_SUM, s, fn)) != GP_OK) goto done;
+        if ((s = gp__spd_solve(A, (int64_t)d, w, 1, primal_apply, &op, comm, fn, &singular)) !=
+            GP_OK)
             goto done;
     } else {
         if ((s = gram(X, mu, big, o, A)) != GP_OK) goto done;
@@ -183,7 +188,8 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
             memset(mu, 0, d * sizeof *mu);
         }
         for (size_t i = 0; i < n; i++) A[i * n + i] += o->alpha;
-        if ((s = gp__spd_solve(A, (int64_t)n, yc, 1, dual_apply, &op, fn, &singular)) != GP_OK)
+        if ((s = gp__spd_solve(A, (int64_t)n, yc, 1, dual_apply, &op, NULL, fn, &singular)) !=
+            GP_OK)
             goto done;
         if (!singular) {
             memset(w, 0, d * sizeof *w); /* w = Xc^T a, in float64 */
@@ -194,7 +200,7 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
         }
     }
     if (singular) {
-        s = singular_error(o->alpha);
+        s = gp__agree(comm, singular_error(o->alpha), fn);
         goto done;
     }
     double q = 0;
@@ -202,8 +208,8 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
     p->bias[0] = ybar - q;
     for (size_t j = 0; j < d; j++)
         if (!isfinite(w[j])) {
-            s = gp__error(GP_ENAN, "%s: coefficients are not finite (values too large for "
-                          "float64 products?)", fn);
+            s = gp__agree(comm, gp__error(GP_ENAN, "%s: coefficients are not finite (values "
+                                          "too large for float64 products?)", fn), fn);
             goto done;
         }
 done:

@@ -44,37 +44,71 @@ void gp__row_f64(const gp_matrix *X, size_t i, size_t c0, size_t len, double *ds
 /* Class means (k, d) in float64, counts (k) and big = max |x|. y NULL means
  * one class. Sums are shifted by the class's first row, which keeps a
  * constant column's mean exactly its value (so it centers to exact zeros)
- * and loses no digits to the large offsets of activation outlier dims. */
-gp_status gp__class_means(const gp_matrix *X, const int32_t *y, int32_t k, const char *fn,
-                          double *mu, int64_t *cnt, double *big) {
-    size_t n = (size_t)X->rows, d = (size_t)X->cols;
+ * and loses no digits to the large offsets of activation outlier dims.
+ * Distributed: the shift is the class's first row on the lowest process
+ * holding one (the one-process fit's first row of the class), and the
+ * shifted sums, counts and big are reduced: every process gets the means
+ * of all rows. */
+gp_status gp__class_means(const gp_matrix *X, const int32_t *y, int32_t k, const gp_comm *comm,
+                          const char *fn, double *mu, int64_t *cnt, double *big) {
+    size_t n = (size_t)X->rows, d = (size_t)X->cols, K = (size_t)k;
     double *row = gp__alloc_n(d, sizeof *row);
-    double *first = gp__alloc_n((size_t)k, d * sizeof *first);
-    if (!row || !first) {
-        gp__free(row);
-        gp__free(first);
-        return gp__error(GP_ENOMEM, "%s: out of memory (%zu features)", fn, d);
+    double *first = gp__alloc_n(K, d * sizeof *first);
+    double *acc = gp__alloc_n(K, (d + 1) * sizeof *acc); /* sums (K, d), then counts (K) */
+    double *own = gp__alloc_n(K, sizeof *own);
+    gp_status s = GP_OK;
+    if (!row || !first || !acc || !own)
+        s = gp__error(GP_ENOMEM, "%s: out of memory (%zu features)", fn, d);
+    bool dist = gp__comm_active(comm);
+    double me = dist ? (double)(comm->size - comm->rank) : 1;
+    if (s == GP_OK) {
+        memset(acc, 0, K * (d + 1) * sizeof *acc);
+        memset(own, 0, K * sizeof *own);
+        for (size_t i = 0; i < n; i++) {
+            size_t c = y ? (size_t)y[i] : 0;
+            if (own[c] == 0) {
+                own[c] = me;
+                gp__row_f64(X, i, 0, d, first + c * d);
+            }
+        }
     }
-    memset(mu, 0, (size_t)k * d * sizeof *mu);
-    memset(cnt, 0, (size_t)k * sizeof *cnt);
-    double b = 0;
+    if (dist) {
+        /* the lowest rank holding a row of class c has the largest size - rank */
+        if ((s = gp__comm_reduce(comm, own, (int64_t)K, GP_REDUCE_MAX, s, fn)) != GP_OK) goto done;
+        for (size_t c = 0; c < K; c++)
+            if (own[c] != me) memset(first + c * d, 0, d * sizeof *first);
+        if ((s = gp__comm_reduce(comm, first, (int64_t)(K * d), GP_REDUCE_SUM, s, fn)) != GP_OK)
+            goto done;
+    } else if (s != GP_OK) {
+        goto done;
+    }
+    double *cs = acc + K * d, b = 0;
     for (size_t i = 0; i < n; i++) {
         size_t c = y ? (size_t)y[i] : 0;
         gp__row_f64(X, i, 0, d, row);
-        double *m = mu + c * d, *f = first + c * d;
-        if (cnt[c]++ == 0) memcpy(f, row, d * sizeof *f);
+        double *m = acc + c * d;
+        const double *f = first + c * d;
+        cs[c] += 1;
         for (size_t j = 0; j < d; j++) {
             m[j] += row[j] - f[j];
             b = GP_MAX(b, fabs(row[j]));
         }
     }
-    for (size_t c = 0; c < (size_t)k; c++)
+    if ((s = gp__comm_reduce(comm, acc, (int64_t)(K * (d + 1)), GP_REDUCE_SUM, s, fn)) != GP_OK ||
+        (s = gp__comm_reduce(comm, &b, 1, GP_REDUCE_MAX, s, fn)) != GP_OK)
+        goto done;
+    for (size_t c = 0; c < K; c++) {
+        cnt[c] = (int64_t)cs[c];
         for (size_t j = 0; j < d; j++)
-            mu[c * d + j] = cnt[c] ? first[c * d + j] + mu[c * d + j] / (double)cnt[c] : 0;
+            mu[c * d + j] = cnt[c] ? first[c * d + j] + acc[c * d + j] / cs[c] : 0;
+    }
     *big = b;
+done:
     gp__free(row);
     gp__free(first);
-    return GP_OK;
+    gp__free(acc);
+    gp__free(own);
+    return s;
 }
 
 /* Rows per float32 block: as in geometry.c, small blocks round less in
@@ -99,8 +133,9 @@ gp_status gp__scatter(const gp_matrix *X, const int32_t *y, int32_t only, const 
                       const double *inv_sd, double big, const gp_probe_opts *o, const char *fn,
                       double *S, double *r4) {
     size_t n = (size_t)X->rows, d = (size_t)X->cols;
+    const gp_comm *comm = o ? o->comm : NULL;
     if (d > INT_MAX) return gp__error(GP_ESHAPE, "%s: %zu features, more than BLAS takes", fn, d);
-    size_t B = GP_MIN(d > 512 ? (size_t)BLOCK_LARGE : (size_t)BLOCK_SMALL, n);
+    size_t B = GP_MAX(GP_MIN(d > 512 ? (size_t)BLOCK_LARGE : (size_t)BLOCK_SMALL, n), 1);
     float *blk = gp__alloc_n(B, d * sizeof *blk);
     float *prod = gp__alloc_n(d, d * sizeof *prod);
     double *row = gp__alloc_n(d, sizeof *row), *diag = gp__calloc(d, sizeof *diag);
@@ -155,6 +190,9 @@ done:
     gp__free(prod);
     gp__free(row);
     gp__free(diag);
+    /* distributed: every process's rows (a failure here is agreed) */
+    s = gp__comm_reduce(comm, S, (int64_t)(d * d), GP_REDUCE_SUM, s, fn);
+    if (s == GP_OK && r4) s = gp__comm_reduce(comm, r4, 1, GP_REDUCE_SUM, s, fn);
     return s;
 }
 
@@ -193,14 +231,15 @@ double gp__ledoit_wolf(const double *emp, const double *inv_sd, int64_t d, doubl
  * iterative refinement of gp__spd_solve. */
 gp_status gp__scatter_apply(const gp_matrix *X, const int32_t *y, const double *mu,
                             const double *coef, const double *diag, const double *V,
-                            int64_t nrhs, double *U, const char *fn) {
+                            int64_t nrhs, double *U, const gp_comm *comm, const char *fn) {
     size_t n = (size_t)X->rows, d = (size_t)X->cols, R = (size_t)nrhs;
-    size_t B = GP_MIN((size_t)APPLY_BLOCK, n);
+    size_t B = GP_MAX(GP_MIN((size_t)APPLY_BLOCK, n), 1);
     double *xb = gp__alloc_n(B, d * sizeof *xb), *T = gp__alloc_n(B, R * sizeof *T);
     if (!xb || !T) {
         gp__free(xb);
         gp__free(T);
-        return gp__error(GP_ENOMEM, "%s: out of memory", fn);
+        return gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM,
+                               gp__error(GP_ENOMEM, "%s: out of memory", fn), fn);
     }
     memset(U, 0, R * d * sizeof *U);
     for (size_t r0 = 0; r0 < n; r0 += B) {
@@ -219,11 +258,13 @@ gp_status gp__scatter_apply(const gp_matrix *X, const int32_t *y, const double *
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)R, (int)d, (int)nb, 1.0, T,
                     (int)R, xb, (int)d, 1.0, U, (int)d);
     }
+    gp__free(xb);
+    gp__free(T);
+    gp_status s = gp__comm_reduce(comm, U, (int64_t)(R * d), GP_REDUCE_SUM, GP_OK, fn);
+    if (s != GP_OK) return s;
     if (diag)
         for (size_t r = 0; r < R; r++)
             for (size_t j = 0; j < d; j++) U[r * d + j] += diag[j] * V[r * d + j];
-    gp__free(xb);
-    gp__free(T);
     return GP_OK;
 }
 
@@ -238,7 +279,7 @@ gp_status gp__scatter_apply(const gp_matrix *X, const int32_t *y, const double *
  * refinement x += A~^-1 (b - A x) brings X to float64 accuracy while the
  * correction shrinks (stopping, keeping the last good X, when it does not). */
 gp_status gp__spd_solve(double *A, int64_t m, double *B, int64_t nrhs, gp__apply_fn apply,
-                        void *ctx, const char *fn, bool *singular) {
+                        void *ctx, const gp_comm *comm, const char *fn, bool *singular) {
     *singular = false;
     if (!gp__fits_lapack_int(m) || !gp__fits_lapack_int(m * m) || !gp__fits_lapack_int(m * nrhs))
         return gp__error(GP_ESHAPE, "%s: a %lld x %lld system is too large for LAPACK", fn,
@@ -256,10 +297,9 @@ gp_status gp__spd_solve(double *A, int64_t m, double *B, int64_t nrhs, gp__apply
     double *b = apply ? gp__alloc_n(N, sizeof *b) : NULL;
     double *r = apply ? gp__alloc_n(N, sizeof *r) : NULL;
     gp_status s = GP_OK;
-    if (apply && (!b || !r)) {
-        s = gp__error(GP_ENOMEM, "%s: out of memory", fn);
-        goto done;
-    }
+    if (apply && (!b || !r)) s = gp__error(GP_ENOMEM, "%s: out of memory", fn);
+    /* apply is collective when distributed: fail on every process or none */
+    if (apply && (s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, s, fn)) != GP_OK) goto done;
     if (apply) memcpy(b, B, N * sizeof *b);
     info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', M, R, A, M, B, M);
     if ((s = gp__lapack_status("LAPACKE_dpotrs", info)) != GP_OK) goto done;

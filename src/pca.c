@@ -266,13 +266,15 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
     gp__free(buf);
     C32 = NULL;
     buf = NULL;
-    if ((st = cancelled(c->o)) != GP_OK) goto fail;
+    /* From here on a failure is this process's: agree() tells the others
+     * (they meet it in gp_pca_fit's last agreement). */
+    if ((st = agree(c, cancelled(c->o))) != GP_OK) goto fail;
     progress(c->o, 0, 1, "eigensolver");
     /* All pairs: the vectors overwrite C (no second d x d array). */
     if (c->k == c->d) {
         Z = C;
     } else if (!(Z = alloc_n((size_t)c->k * d, sizeof *Z))) {
-        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto fail;
     }
     /* From d = 512 on, the mixed-precision eigensolver: on bench/pca.sh's
@@ -284,7 +286,10 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
      * little. */
     st = c->d >= 512 ? gp__eigh_top_mixed(C, c->d, c->k, eigval, Z)
                      : gp__eigh_top(C, c->d, c->k, eigval, Z);
-    if (st != GP_OK) goto fail;
+    if (st != GP_OK) {
+        st = agree(c, st);
+        goto fail;
+    }
     progress(c->o, 1, 1, "eigensolver");
     if (Z != C) gp__free(C);
     *vec_out = Z;
@@ -479,16 +484,21 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
                                   GP_REDUCE_SUM, st, "pca")) != GP_OK)
             goto done;
         if (!last && take > 0 &&
-            (st = gp__orthonormalize_block(K, (pass + 1) * l, (int64_t)take, c->d)) != GP_OK)
+            (st = gp__orthonormalize_block(K, (pass + 1) * l, (int64_t)take, c->d)) != GP_OK) {
+            st = agree(c, st);
             goto done;
+        }
     }
     /* G is upper-triangular from dsyrk: mirror it. */
     for (size_t i = 0; i < M; i++)
         for (size_t j = 0; j < i; j++) G[i * M + j] = G[j * M + i];
-    if ((st = gp__eigh_small(G, m, w, W)) != GP_OK) goto done;
+    if ((st = gp__eigh_small(G, m, w, W)) != GP_OK) {
+        st = agree(c, st);
+        goto done;
+    }
     /* Ritz vectors: components = W[:k] Kf, with Kf the basis G was built on */
     if (!(vec = alloc_n((size_t)c->k * d, sizeof *vec))) {
-        st = gp__error(GP_ENOMEM, "pca: out of memory");
+        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto done;
     }
     for (size_t i = 0; i < M * d; i++) K[i] = Kf[i];
@@ -643,10 +653,11 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
     size_t nd = (size_t)k * (size_t)d, total;
     if (!(p = gp__calloc(1, sizeof *p)) ||
         __builtin_add_overflow(nd, 4 * (size_t)k + (size_t)d, &total) ||
-        !(p->components = alloc_n(total, sizeof(double)))) {
+        !(p->components = alloc_n(total, sizeof(double))))
         st = gp__error(GP_ENOMEM, "pca: out of memory");
-        goto fail;
-    }
+    /* after the last reduction: a failure here must still reach the others
+     * (a caller such as the logistic preconditioner goes on to collectives) */
+    if ((st = agree(&c, st)) != GP_OK) goto fail;
     p->n = n;
     p->d = d;
     p->k = k;

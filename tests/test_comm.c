@@ -9,6 +9,7 @@
  * gives back the pages of a mapped file gives the same bytes. Threads only
  * record; the main thread asserts (cmocka is not thread-safe). */
 #include "gp_test.h"
+#include "comm_threads.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -42,37 +43,7 @@ static void make_data(void) {
         }
 }
 
-/* ---- a communicator of threads ---- */
-
-typedef struct group {
-    int size;
-    pthread_barrier_t bar;
-    double *bufs[MAXP];
-} group;
-
-typedef struct member {
-    group *g;
-    int rank;
-} member;
-
-static int thread_allreduce(double *buf, int64_t n, gp_reduce_op op, void *user) {
-    member *m = user;
-    group *g = m->g;
-    g->bufs[m->rank] = buf;
-    pthread_barrier_wait(&g->bar);
-    /* every member computes the same result from all buffers, in rank order */
-    double *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
-    for (int64_t i = 0; i < n; i++) {
-        double a = g->bufs[0][i];
-        for (int r = 1; r < g->size; r++)
-            a = op == GP_REDUCE_SUM ? a + g->bufs[r][i] : fmax(a, g->bufs[r][i]);
-        tmp[i] = a;
-    }
-    pthread_barrier_wait(&g->bar);
-    memcpy(buf, tmp, (size_t)n * sizeof *buf);
-    free(tmp);
-    return 0;
-}
+/* The communicator of threads: tests/comm_threads.h. */
 
 /* ---- the job each "process" runs ---- */
 
@@ -129,43 +100,14 @@ static void *run_rank(void *p) {
     return NULL;
 }
 
-/* The allocator hook fails the first allocation of one thread. */
-static pthread_t failing_thread;
-static int fail_armed;
-static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *failing_malloc(size_t n) {
-    pthread_mutex_lock(&fail_lock);
-    int fail = fail_armed && pthread_equal(pthread_self(), failing_thread);
-    if (fail) fail_armed = 0;
-    pthread_mutex_unlock(&fail_lock);
-    return fail ? NULL : malloc(n);
-}
+static member *arg_member(void *p) { return &((arg *)p)->m; }
+static gp_comm *arg_comm(void *p) { return &((arg *)p)->comm; }
 
+/* A fail_rank >= 0 fails that process's first allocation. */
 static void run_job(job *j, int size) {
-    group g = {.size = size};
-    pthread_barrier_init(&g.bar, NULL, (unsigned)size);
     arg args[MAXP];
-    pthread_t th[MAXP];
-    for (int r = 0; r < size; r++) {
-        args[r] = (arg){.j = j, .m = {&g, r}};
-        args[r].comm = (gp_comm){.rank = r, .size = size, .allreduce = thread_allreduce,
-                                 .user = &args[r].m};
-    }
-    if (j->fail_rank >= 0) gp_set_allocator(failing_malloc, NULL, NULL);
-    for (int r = 0; r < size; r++) {
-        if (r == j->fail_rank) {
-            pthread_mutex_lock(&fail_lock);
-            pthread_create(&th[r], NULL, run_rank, &args[r]);
-            failing_thread = th[r];
-            fail_armed = 1;
-            pthread_mutex_unlock(&fail_lock);
-        } else {
-            pthread_create(&th[r], NULL, run_rank, &args[r]);
-        }
-    }
-    for (int r = 0; r < size; r++) pthread_join(th[r], NULL);
-    if (j->fail_rank >= 0) gp_set_allocator(NULL, NULL, NULL);
-    pthread_barrier_destroy(&g.bar);
+    for (int r = 0; r < size; r++) args[r].j = j;
+    comm_threads_run(size, j->fail_rank, 1, run_rank, args, sizeof args[0], arg_member, arg_comm);
 }
 
 /* ---- tests ---- */
