@@ -112,11 +112,58 @@ expect_fail 1 "x3_3.npy: no such file" run 4 pca --shard "$T/x3_{rank}.npy" -k 3
 expect_fail 1 "svd solver needs every row" run 2 pca "$T/x.npy" --solver svd
 # usage errors and refusals: once, not once per rank
 expect_fail 2 "need all rows in one process" run 2 pca "$T/x.npy" --labels "$T/labels.npy"
-expect_fail 1 "probe does not run distributed yet" run 2 probe "$T/x.npy" --labels "$T/labels.npy"
+expect_fail 1 "info does not run distributed yet" run 2 info "$T/x.npy"
 expect_fail 2 "--distribute layers" run 2 sweep --acts "$T/layers.npy@{L}" --labels "$T/labels.npy" \
     --layers 0-3 --out "$T/sw"
 # the MPI build without mpirun is one process
 expect_out "pca" "$M" pca "$T/x.npy" -k 2
+
+# --- probes: the one-process split and metrics, rows fit across ranks
+"$PY" - "$T" <<'EOF2' || bad "probe data"
+import sys, numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(5)
+n, p = 1501, 30
+y = rng.integers(0, 3, n)
+X = rng.standard_normal((n, p)).astype(np.float32)
+X[:, 0] += y; X[:, 1] -= (y == 2); X[:, 2] += 20
+np.save(f"{d}/px.npy", X); np.save(f"{d}/py3.npy", y); np.save(f"{d}/py2.npy", (y > 0).astype(np.int64))
+np.save(f"{d}/pt.npy", X[:, :3].astype(np.float64) @ [1.0, 2.0, 3.0] + rng.standard_normal(n))
+np.save(f"{d}/px_0.npy", X[:600]); np.save(f"{d}/px_1.npy", X[600:])
+Xb = X[600:].copy(); Xb[7, 3] = np.inf; np.save(f"{d}/pxb_1.npy", Xb); np.save(f"{d}/pxb_0.npy", X[:600])
+EOF2
+# probe_same NAME ARGS...: one process and -np 2, -np 3 give the same report numbers
+probe_same() {
+    name=$1; shift
+    "$M" probe "$T/px.npy" "$@" --json "$T/pr1_$name.json" --save "$T/pr1_$name.safetensors" -q || bad "one-process probe $name"
+    for np in 2 3; do
+        expect_ok run $np probe "$T/px.npy" "$@" --json "$T/pr${np}_$name.json" --save "$T/pr${np}_$name.safetensors" -q
+        if "$PY" - "$T/pr1_$name.json" "$T/pr${np}_$name.json" <<'EOF2'; then ok; else bad "probe $name -np $np differs"; fi
+import json, sys, numpy as np
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["n"] == b["n"] == 1501
+for part in ("train", "test"):
+    for k, v in a[part].items():
+        if isinstance(v, float):
+            assert abs(v - b[part][k]) <= 1e-6 * max(1, abs(v)), (part, k, v, b[part][k])
+        elif isinstance(v, list):
+            assert np.allclose(np.array(v, float), np.array(b[part][k], float), rtol=1e-6, atol=1e-9), (part, k)
+wa, wb = np.array(a["weight"]), np.array(b["weight"])
+assert np.abs(wa - wb).max() <= 1e-5 * np.abs(wa).max(), np.abs(wa - wb).max()
+EOF2
+    done
+}
+probe_same logistic --labels "$T/py3.npy" --method logistic --C 0.5
+probe_same logistic2 --labels "$T/py2.npy" --method logistic --balanced --standardize
+probe_same lda --labels "$T/py3.npy" --method lda
+probe_same massmean --labels "$T/py2.npy" --method massmean
+probe_same ridge --labels "$T/pt.npy" --method ridge
+# shards: labels of all rows, in rank order
+expect_ok run 2 probe "$T/px_{rank}.npy" --labels "$T/py3.npy" --json "$T/prs.json" -q
+compare "$T/pr1_logistic.json" "$T/prs.json" n 0
+expect_fail 1 "pxb_1.npy: non-finite value +Inf at row 7, column 3" run 2 probe "$T/pxb_{rank}.npy" --labels "$T/py3.npy"
+expect_fail 2 "need one process" run 2 probe "$T/px.npy" --labels "$T/py3.npy" --folds 5
+expect_fail 1 "labels from another run" run 2 probe "$T/px.npy" --labels "$T/labels.npy"
 
 # --- sweep: layers shared out; every number as one process gives
 SW="--acts $T/layers.npy@{L} --labels $T/labels.npy --pos $T/pos.npy@{L} --neg $T/neg.npy@{L} \

@@ -60,6 +60,12 @@ char *cli_dist_shard(const char *pattern);
 /* Collective: rows (rows x cols float32) of every rank, in rank order, into
  * *all on rank 0 (malloc'd; NULL elsewhere), *total rows. */
 bool cli_dist_gather_rows(const float *mine, int64_t rows, int64_t cols, float **all, int64_t *total);
+/* Collective: count doubles of every rank, in rank order, into *all on
+ * rank 0 (malloc'd; NULL elsewhere); *total = the sum of the counts. */
+bool cli_dist_gather_doubles(const double *mine, int64_t count, double **all, int64_t *total);
+/* Collective: this rank's first row in the rows of all ranks (rank order)
+ * and the total: for shards as for shares of one file. */
+void cli_dist_offset(int64_t my_rows, int64_t *first, int64_t *total);
 /* For commands that do not run distributed: an error under mpirun. */
 int cli_dist_refuse(const char *cmd);
 /* Hold an error line instead of printing it (true) while distributed. */
@@ -169,6 +175,12 @@ cJSON *cli_json_regression(const gp_regression_metrics *m);
 int cli_score_classes(const char *cmd, const gp_probe *p, const gp_matrix *X, const int32_t *y,
                       int32_t n_boot, uint64_t seed, double *proba_out, cJSON **json,
                       gp_metrics *met);
+/* The metrics (and bootstrap CIs) of class probabilities proba (n, k)
+ * against y, or of predictions against targets: JSON into *json. */
+int cli_metrics_classes(const char *cmd, const int32_t *y, const double *proba, int64_t n, int32_t k,
+                        int32_t n_boot, uint64_t seed, cJSON **json, gp_metrics *met);
+int cli_metrics_values(const char *cmd, const double *target, const double *pred, int64_t n, cJSON **json,
+                       gp_regression_metrics *met);
 /* Score a regression probe on (X, target); pred_out (n,) may be NULL. */
 int cli_score_values(const char *cmd, const gp_probe *p, const gp_matrix *X, const double *target,
                      double *pred_out, cJSON **json, gp_regression_metrics *met);

@@ -63,6 +63,12 @@ static void help(void) {
            "decision). k > 2 classes: the true class's margin s_y - max over c != y of s_c\n"
            "(> 0: predicted right). ridge: a scatter of prediction against target.\n");
     cli_plot_print_help(21, true);
+    printf("\nDistributed (make MPI=1): mpirun -np N geoprobe probe SPEC --labels Y ... fits on\n"
+           "the rows of all ranks (each rank reads its contiguous share of SPEC, or its own\n"
+           "file when SPEC has {rank}); Y holds the labels of all rows, so the split, the\n"
+           "probe and every metric are the one-process ones. One held-out split with a\n"
+           "fixed C: --folds, --C auto, --control, --plot and --drop-nonfinite need one\n"
+           "process. Rank 0 writes --json and --save.\n");
     printf("\nExamples:\n"
            "  geoprobe probe datasets/larger_than/plain_layer3.npy \\\n"
            "      --labels datasets/larger_than/labels.npy --folds 5 --save probe_l3.safetensors\n"
@@ -78,6 +84,10 @@ typedef struct probe_args {
     gp_probe_opts o;
     cli_plot plot;
     int want_scores;            /* keep the evaluated rows' scores (--plot) */
+    /* Distributed (mpirun): X holds rows [g0, g0 + X.rows) of all n_all
+     * rows; labels, splits and row lists are over all n_all. One process:
+     * g0 = 0, n_all = X.rows. */
+    int64_t g0, n_all;
 } probe_args;
 
 /* What one evaluation (real labels or control labels) produces. */
@@ -104,20 +114,25 @@ static void subset_free(subset *s) {
     free(s->t);
 }
 
-static bool subset_take(const gp_matrix *X, const int32_t *y, const double *t, const int64_t *rows,
-                        int64_t m, subset *s) {
+/* The listed rows (indices into all rows, ascending) that X holds: all of
+ * them in one process, this rank's part when distributed. */
+static bool subset_take(const probe_args *a, const gp_matrix *X, const int32_t *y, const double *t,
+                        const int64_t *rows, int64_t m, subset *s) {
     memset(s, 0, sizeof *s);
+    int64_t *mine = malloc((size_t)(m ? m : 1) * sizeof *mine), k = 0;
     s->y = malloc((size_t)(m ? m : 1) * sizeof *s->y);
     s->t = malloc((size_t)(m ? m : 1) * sizeof *s->t);
-    if (!s->y || !s->t || !cli_rows_copy(X, rows, m, &s->X)) {
-        subset_free(s);
-        return false;
-    }
-    for (int64_t i = 0; i < m; i++) {
-        if (y) s->y[i] = y[rows[i]];
-        if (t) s->t[i] = t[rows[i]];
-    }
-    return true;
+    if (mine && s->y && s->t)
+        for (int64_t i = 0; i < m; i++) {
+            if (rows[i] < a->g0 || rows[i] >= a->g0 + X->rows) continue;
+            if (y) s->y[k] = y[rows[i]];
+            if (t) s->t[k] = t[rows[i]];
+            mine[k++] = rows[i] - a->g0;
+        }
+    bool ok = mine && s->y && s->t && cli_rows_copy(X, mine, k, &s->X);
+    free(mine);
+    if (!ok) subset_free(s);
+    return ok;
 }
 
 /* The plotted score of each row of S: binary, the decision w.x + b;
@@ -149,14 +164,14 @@ static int plot_scores(const gp_probe *p, const gp_matrix *S, const int32_t *y, 
     return CLI_OK;
 }
 
-static int keep_scores(const gp_probe *p, const gp_matrix *X, const int32_t *y, const double *t,
+static int keep_scores(const probe_args *a, const gp_probe *p, const gp_matrix *X, const int32_t *y, const double *t,
                        const int64_t *rows, int64_t m, eval_result *r) {
     subset s;
     r->pts_n = m;
     r->pts_score = malloc((size_t)(m ? m : 1) * sizeof *r->pts_score);
     r->pts_target = malloc((size_t)(m ? m : 1) * sizeof *r->pts_target);
     r->pts_y = calloc((size_t)(m ? m : 1), sizeof *r->pts_y);
-    if (!r->pts_score || !r->pts_target || !r->pts_y || !subset_take(X, y, t, rows, m, &s))
+    if (!r->pts_score || !r->pts_target || !r->pts_y || !subset_take(a, X, y, t, rows, m, &s))
         return cli_fail("probe", "out of memory");
     int rc = plot_scores(p, &s.X, y ? s.y : NULL, r->pts_score);
     if (y) memcpy(r->pts_y, s.y, (size_t)m * sizeof *s.y);
@@ -173,11 +188,59 @@ static int fit(const char *cmd, const gp_matrix *X, const int32_t *y, int32_t k,
 
 /* The selected rows of X, with their labels and targets, as one subset. */
 /* Score probe p on the rows listed; JSON into *out. */
+/* Distributed scoring: each rank predicts its rows; rank 0 gathers the
+ * predictions (in row order: ranks hold ascending ranges) and computes the
+ * metrics of all m rows, the numbers one process would give. The other
+ * ranks return an empty object. */
+static int score_rows_dist(const probe_args *a, const gp_probe *p, const subset *s, const int32_t *y,
+                           const double *t, const int64_t *rows, int64_t m, int32_t n_boot, cJSON **out,
+                           double *acc) {
+    int32_t k = t ? 1 : gp_probe_n_classes(p);
+    double *mine = malloc((size_t)s->X.rows * (size_t)k * sizeof *mine + 1), *all = NULL;
+    int64_t got = 0;
+    int rc = mine ? CLI_OK : cli_fail("probe", "out of memory");
+    if (rc == CLI_OK && (t ? gp_probe_decision(p, &s->X, mine) : gp_probe_predict_proba(p, &s->X, mine)) != GP_OK)
+        rc = cli_fail_gp("probe");
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    else if (!cli_dist_gather_doubles(mine, s->X.rows * k, &all, &got))
+        rc = cli_fail("probe", "cannot gather the predictions of every process");
+    free(mine);
+    *out = NULL;
+    if (rc == CLI_OK && cli_rank() == 0) {
+        int32_t *ys = malloc((size_t)(m ? m : 1) * sizeof *ys);
+        double *ts = malloc((size_t)(m ? m : 1) * sizeof *ts);
+        if (!ys || !ts || got != m * k) rc = cli_fail("probe", "out of memory");
+        for (int64_t i = 0; rc == CLI_OK && i < m; i++) {
+            if (y) ys[i] = y[rows[i]];
+            if (t) ts[i] = t[rows[i]];
+        }
+        if (rc == CLI_OK && t) {
+            gp_regression_metrics rm;
+            rc = cli_metrics_values("probe", ts, all, m, out, &rm);
+            if (acc && rc == CLI_OK) *acc = rm.r2;
+        } else if (rc == CLI_OK) {
+            gp_metrics mm;
+            rc = cli_metrics_classes("probe", ys, all, m, k, n_boot, a->seed, out, &mm);
+            if (acc && rc == CLI_OK) *acc = mm.accuracy;
+        }
+        free(ys);
+        free(ts);
+    }
+    free(all);
+    if (!*out && rc == CLI_OK) *out = cJSON_CreateObject();
+    return rc;
+}
+
 static int score_rows(const probe_args *a, const gp_probe *p, const gp_matrix *X, const int32_t *y,
                       const double *t, const int64_t *rows, int64_t m, int32_t n_boot, cJSON **out,
                       double *acc) {
     subset s;
-    if (!subset_take(X, y, t, rows, m, &s)) return cli_fail("probe", "out of memory");
+    if (!subset_take(a, X, y, t, rows, m, &s)) return cli_fail("probe", "out of memory");
+    if (cli_ranks() > 1) {
+        int rc = score_rows_dist(a, p, &s, y, t, rows, m, n_boot, out, acc);
+        subset_free(&s);
+        return rc;
+    }
     int rc;
     if (t) {
         gp_regression_metrics rm;
@@ -196,7 +259,7 @@ static int score_rows(const probe_args *a, const gp_probe *p, const gp_matrix *X
 static int fit_rows(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k, const double *t,
                     const int64_t *rows, int64_t m, gp_probe **p) {
     subset s;
-    if (!subset_take(X, y, t, rows, m, &s)) return cli_fail("probe", "out of memory");
+    if (!subset_take(a, X, y, t, rows, m, &s)) return cli_fail("probe", "out of memory");
     int rc = fit("probe", &s.X, t ? NULL : s.y, k, t ? s.t : NULL, &a->o, p);
     subset_free(&s);
     return rc;
@@ -205,9 +268,9 @@ static int fit_rows(const probe_args *a, const gp_matrix *X, const int32_t *y, i
 /* One split (or every row when test_frac is 0): fit on train, score both. */
 static int eval_holdout(const probe_args *a, const gp_matrix *X, const int32_t *y, int32_t k,
                         const double *t, eval_result *r) {
-    int64_t n = X->rows;
+    int64_t n = a->n_all;
     uint8_t *is_test = calloc((size_t)n, 1);
-    int64_t *tr = malloc((size_t)n * sizeof *tr), *te = malloc((size_t)n * sizeof *te);
+    int64_t *tr = calloc((size_t)n + 1, sizeof *tr), *te = calloc((size_t)n + 1, sizeof *te);
     int32_t *strata = calloc((size_t)n, sizeof *strata);
     if (!is_test || !tr || !te || !strata) {
         free(is_test); free(tr); free(te); free(strata);
@@ -225,8 +288,8 @@ static int eval_holdout(const probe_args *a, const gp_matrix *X, const int32_t *
     if (rc == CLI_OK) rc = score_rows(a, r->probe, X, y, t, tr, ntr, 0, &r->train, NULL);
     if (rc == CLI_OK && nte > 0) rc = score_rows(a, r->probe, X, y, t, te, nte, a->n_boot, &r->test, &r->test_accuracy);
     if (rc == CLI_OK && a->want_scores)
-        rc = nte > 0 ? keep_scores(r->probe, X, t ? NULL : y, t, te, nte, r)
-                     : keep_scores(r->probe, X, t ? NULL : y, t, tr, ntr, r);
+        rc = nte > 0 ? keep_scores(a, r->probe, X, t ? NULL : y, t, te, nte, r)
+                     : keep_scores(a, r->probe, X, t ? NULL : y, t, tr, ntr, r);
     if (rc == CLI_OK && nte == 0) {
         r->test = cJSON_CreateObject();
         cJSON_AddNumberToObject(r->test, "n", 0);
@@ -406,7 +469,7 @@ static void print_summary(FILE *out, const probe_args *a, const gp_matrix *X, co
                           const eval_result *r, const eval_result *ctl, bool regression) {
     const gp_probe *p = r->probe;
     fprintf(out, "probe %s on %s (%lld x %lld), labels %s", gp_probe_method_name(a->o.method), a->spec,
-            (long long)X->rows, (long long)X->cols, a->labels);
+            (long long)a->n_all, (long long)X->cols, a->labels);
     if (regression) fprintf(out, " (numeric target)\n");
     else fprintf(out, " (%d classes)\n", (int)gp_labels_n_classes(l));
     if (a->folds >= 2) fprintf(out, "  evaluation  %d-fold cross-validation, seed %llu\n", (int)a->folds,
@@ -581,6 +644,13 @@ int cmd_probe(int argc, char **argv) {
     if (a.json && strcmp(a.json, "-") == 0) a.quiet = 1;
     if ((rc = cli_plot_check(&a.plot, "probe", USAGE)) != CLI_OK) return rc;
     a.want_scores = a.plot.path != NULL;
+    if (cli_ranks() > 1) {
+        if (a.folds || a.control || a.plot.path || nf.drop || (a.o.method == GP_PROBE_LOGISTIC && a.o.C <= 0))
+            return cli_usage_error("probe", USAGE, "under mpirun: one held-out split with a fixed C; --folds, "
+                                   "--C auto, --control, --plot and --drop-nonfinite need one process");
+        if (cli_rank() != 0) a.quiet = 1;
+        a.o.comm = cli_comm();
+    }
 
     cJSON *report = cli_report_new("probe");
     gp_tensor *t = NULL;
@@ -588,11 +658,19 @@ int cmd_probe(int argc, char **argv) {
     gp_matrix X;
     eval_result real = {0}, ctl = {0};
     int32_t *ctl_y = NULL;
-    if (!cli_load_matrix("probe", a.spec, report, &nf, &t, &X) ||
-        !cli_load_labels("probe", a.labels, a.spec, X.rows, &l) ||
-        (a.control_types && !cli_load_labels("probe", a.control_types, a.spec, X.rows, &types)) ||
-        cli_nonfinite_apply(&nf, "probe", report, l, !regression, types) != CLI_OK)
+    /* Distributed: X is this rank's rows; the labels are those of all rows
+     * (every rank's, in rank order), so the split is the one-process one. */
+    bool loaded = cli_load_matrix("probe", a.spec, report, &nf, &t, &X);
+    if (!cli_dist_ok(loaded)) {
         rc = CLI_FAIL;
+    } else {
+        cli_dist_offset(X.rows, &a.g0, &a.n_all);
+        if (!cli_load_labels("probe", a.labels, a.spec, a.n_all, &l) ||
+            (a.control_types && !cli_load_labels("probe", a.control_types, a.spec, a.n_all, &types)) ||
+            cli_nonfinite_apply(&nf, "probe", report, l, !regression, types) != CLI_OK)
+            rc = CLI_FAIL;
+        if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    }
     if (rc == CLI_OK && regression && !gp_labels_is_numeric(l))
         rc = cli_fail("probe", "%s: ridge needs numeric targets; these labels are text", a.labels);
     const int32_t *y = rc == CLI_OK ? gp_labels_ids(l) : NULL;
@@ -644,7 +722,7 @@ int cmd_probe(int argc, char **argv) {
         cJSON_AddItemToObject(report, "test", real.test);
         if (real.cv) cJSON_AddItemToObject(report, "cv", real.cv);
         real.train = real.test = real.cv = NULL;
-        cJSON_AddNumberToObject(report, "n", (double)X.rows);
+        cJSON_AddNumberToObject(report, "n", (double)a.n_all);
         cJSON_AddNumberToObject(report, "d", (double)X.cols);
         if (!regression) {
             cJSON *names = cJSON_AddArrayToObject(report, "classes");
@@ -668,10 +746,11 @@ int cmd_probe(int argc, char **argv) {
         /* Separable training data: the L2 term alone keeps the weights
          * finite, and they grow with C. */
         const cJSON *tacc = cJSON_GetObjectItem(cJSON_GetObjectItem(report, "train"), "accuracy");
-        if (a.o.method == GP_PROBE_LOGISTIC && gp_probe_C(p) >= 1e4 && tacc && tacc->valuedouble >= 1.0)
+        if (a.o.method == GP_PROBE_LOGISTIC && gp_probe_C(p) >= 1e4 && tacc && tacc->valuedouble >= 1.0 &&
+            cli_rank() == 0)
             fprintf(stderr, "geoprobe probe: warning: the training rows are perfectly separable and C = %g is "
                     "large: the weights grow with C; lower --C for a stable direction\n", gp_probe_C(p));
-        if (!gp_probe_converged(p))
+        if (!gp_probe_converged(p) && cli_rank() == 0)
             fprintf(stderr, "geoprobe probe: warning: %s did not converge in %d iterations (raise --max-iter, "
                     "or lower --C: the data may be separable)\n", gp_probe_method_name(a.o.method),
                     (int)gp_probe_n_iter(p));
@@ -679,8 +758,9 @@ int cmd_probe(int argc, char **argv) {
     /* The plot first (into a temporary file), so a failed plot writes
      * nothing; it takes its place only after every other output. */
     if (rc == CLI_OK && a.plot.path) rc = render_plot(&a, l, &real, report);
-    if (rc == CLI_OK && a.save) rc = save_probe(&a, real.probe, l, report);
-    if (rc == CLI_OK && a.json) rc = cli_report_write(report, "probe", a.json);
+    if (rc == CLI_OK && a.save && cli_rank() == 0) rc = save_probe(&a, real.probe, l, report);
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK && a.json && cli_rank() == 0) rc = cli_report_write(report, "probe", a.json);
     else cJSON_Delete(report);
     if (rc == CLI_OK) rc = cli_plot_commit(&a.plot, "probe");
     else cli_plot_discard(&a.plot);

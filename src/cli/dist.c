@@ -98,14 +98,12 @@ int64_t cli_dist_sum(int64_t v) {
     return out;
 }
 
-bool cli_dist_gather_rows(const float *mine, int64_t rows, int64_t cols, float **all, int64_t *total) {
-    *all = NULL;
-    *total = rows;
-    if (cli_ranks() <= 1) return true;
+/* Gather count elements of `type` (size es) from every rank to rank 0. */
+static bool gather(const void *mine, int64_t count, MPI_Datatype type, size_t es, void **all, int64_t *total) {
     int n = D.size;
     long long *counts = calloc((size_t)n, sizeof *counts);
     int *rc = calloc((size_t)n, sizeof *rc), *displ = calloc((size_t)n, sizeof *displ);
-    long long me = rows * cols;
+    long long me = count;
     bool ok = counts && rc && displ;
     MPI_Allgather(&me, 1, MPI_LONG_LONG, counts, 1, MPI_LONG_LONG, MPI_COMM_WORLD);
     long long sum = 0;
@@ -117,13 +115,29 @@ bool cli_dist_gather_rows(const float *mine, int64_t rows, int64_t cols, float *
         free(counts), free(rc), free(displ);
         return false;
     }
-    if (D.rank == 0) *all = malloc((size_t)sum * sizeof **all + 1);
+    if (D.rank == 0) *all = malloc((size_t)sum * es + 1);
     ok = cli_dist_ok(D.rank != 0 || *all);
-    if (ok)
-        MPI_Gatherv(mine, (int)me, MPI_FLOAT, *all, rc, displ, MPI_FLOAT, 0, MPI_COMM_WORLD);
-    *total = cols > 0 ? sum / cols : 0;
+    if (ok) MPI_Gatherv(mine, (int)me, type, *all, rc, displ, type, 0, MPI_COMM_WORLD);
+    *total = sum;
     free(counts), free(rc), free(displ);
     return ok;
+}
+
+bool cli_dist_gather_rows(const float *mine, int64_t rows, int64_t cols, float **all, int64_t *total) {
+    *all = NULL;
+    *total = rows;
+    if (cli_ranks() <= 1) return true;
+    int64_t elems = 0;
+    bool ok = gather(mine, rows * cols, MPI_FLOAT, sizeof(float), (void **)all, &elems);
+    *total = cols > 0 ? elems / cols : 0;
+    return ok;
+}
+
+bool cli_dist_gather_doubles(const double *mine, int64_t count, double **all, int64_t *total) {
+    *all = NULL;
+    *total = count;
+    if (cli_ranks() <= 1) return true;
+    return gather(mine, count, MPI_DOUBLE, sizeof(double), (void **)all, total);
 }
 
 void cli_dist_counts(int64_t mine, int64_t *counts) {
@@ -131,6 +145,17 @@ void cli_dist_counts(int64_t mine, int64_t *counts) {
     counts[cli_rank()] = mine;
     if (cli_ranks() > 1)
         MPI_Allreduce(MPI_IN_PLACE, counts, D.size, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+}
+
+void cli_dist_offset(int64_t my_rows, int64_t *first, int64_t *total) {
+    *first = 0;
+    *total = my_rows;
+    if (cli_ranks() <= 1) return;
+    long long mine = my_rows, before = 0, all = 0;
+    MPI_Exscan(&mine, &before, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(&mine, &all, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+    *first = D.rank == 0 ? 0 : before;  /* Exscan leaves rank 0's undefined */
+    *total = all;
 }
 
 int cli_dist_finish(int rc) {
@@ -167,6 +192,16 @@ bool cli_dist_gather_rows(const float *mine, int64_t rows, int64_t cols, float *
     return true;
 }
 void cli_dist_counts(int64_t mine, int64_t *counts) { counts[0] = mine; }
+void cli_dist_offset(int64_t my_rows, int64_t *first, int64_t *total) {
+    *first = 0;
+    *total = my_rows;
+}
+bool cli_dist_gather_doubles(const double *mine, int64_t count, double **all, int64_t *total) {
+    (void)mine;
+    *all = NULL;
+    *total = count;
+    return true;
+}
 int cli_dist_finish(int rc) { return rc; }
 
 #endif

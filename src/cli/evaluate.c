@@ -44,22 +44,37 @@ cJSON *cli_json_regression(const gp_regression_metrics *m) {
     return o;
 }
 
+int cli_metrics_classes(const char *cmd, const int32_t *y, const double *proba, int64_t n, int32_t k,
+                        int32_t n_boot, uint64_t seed, cJSON **json, gp_metrics *met) {
+    int64_t *conf = calloc((size_t)k * (size_t)k, sizeof *conf);
+    double aci[2], uci[2];
+    int rc = CLI_OK;
+    if (!conf) rc = cli_fail(cmd, "out of memory");
+    else if (gp_metrics_compute(y, proba, n, k, met, conf) != GP_OK ||
+             (n_boot > 0 && gp_metrics_bootstrap(y, proba, n, k, n_boot, seed, aci, uci) != GP_OK))
+        rc = cli_fail_gp(cmd);
+    if (rc == CLI_OK) *json = cli_json_metrics(met, conf, k, n_boot > 0 ? aci : NULL, n_boot > 0 ? uci : NULL);
+    free(conf);
+    return rc;
+}
+
+int cli_metrics_values(const char *cmd, const double *target, const double *pred, int64_t n, cJSON **json,
+                       gp_regression_metrics *met) {
+    if (gp_regression_metrics_compute(target, pred, n, met) != GP_OK) return cli_fail_gp(cmd);
+    *json = cli_json_regression(met);
+    return CLI_OK;
+}
+
 int cli_score_classes(const char *cmd, const gp_probe *p, const gp_matrix *X, const int32_t *y,
                       int32_t n_boot, uint64_t seed, double *proba_out, cJSON **json,
                       gp_metrics *met) {
     int32_t k = gp_probe_n_classes(p);
-    double *proba = proba_out ? proba_out : malloc((size_t)X->rows * (size_t)k * sizeof *proba);
-    int64_t *conf = calloc((size_t)k * (size_t)k, sizeof *conf);
+    double *proba = proba_out ? proba_out : malloc((size_t)X->rows * (size_t)k * sizeof *proba + 1);
     int rc = CLI_OK;
-    double aci[2], uci[2];
-    if (!proba || !conf) rc = cli_fail(cmd, "out of memory");
-    else if (gp_probe_predict_proba(p, X, proba) != GP_OK ||
-             gp_metrics_compute(y, proba, X->rows, k, met, conf) != GP_OK ||
-             (n_boot > 0 && gp_metrics_bootstrap(y, proba, X->rows, k, n_boot, seed, aci, uci) != GP_OK))
-        rc = cli_fail_gp(cmd);
-    if (rc == CLI_OK) *json = cli_json_metrics(met, conf, k, n_boot > 0 ? aci : NULL, n_boot > 0 ? uci : NULL);
+    if (!proba) rc = cli_fail(cmd, "out of memory");
+    else if (gp_probe_predict_proba(p, X, proba) != GP_OK) rc = cli_fail_gp(cmd);
+    if (rc == CLI_OK) rc = cli_metrics_classes(cmd, y, proba, X->rows, k, n_boot, seed, json, met);
     if (!proba_out) free(proba);
-    free(conf);
     return rc;
 }
 
@@ -68,10 +83,8 @@ int cli_score_values(const char *cmd, const gp_probe *p, const gp_matrix *X, con
     double *pred = pred_out ? pred_out : malloc((size_t)(X->rows ? X->rows : 1) * sizeof *pred);
     int rc = CLI_OK;
     if (!pred) rc = cli_fail(cmd, "out of memory");
-    else if (gp_probe_decision(p, X, pred) != GP_OK ||
-             gp_regression_metrics_compute(target, pred, X->rows, met) != GP_OK)
-        rc = cli_fail_gp(cmd);
-    if (rc == CLI_OK) *json = cli_json_regression(met);
+    else if (gp_probe_decision(p, X, pred) != GP_OK) rc = cli_fail_gp(cmd);
+    if (rc == CLI_OK) rc = cli_metrics_values(cmd, target, pred, X->rows, json, met);
     if (!pred_out) free(pred);
     return rc;
 }

@@ -16,7 +16,7 @@ static const struct {
 } commands[] = {
     {"info", cmd_info, "shape, dtype, tensors, NaN/Inf count, norms, outlier dims", false},
     {"pca", cmd_pca, "principal components, explained variance, class structure", true},
-    {"probe", cmd_probe, "train and evaluate a linear probe (logistic, mass-mean, LDA, ridge)", false},
+    {"probe", cmd_probe, "train and evaluate a linear probe (logistic, mass-mean, LDA, ridge)", true},
     {"ccs", cmd_ccs, "unsupervised truth direction from contrast pairs (CCS, CRC-TPC, VINC)", false},
     {"apply", cmd_apply, "score new activations with a saved probe", false},
     {"similarity", cmd_similarity, "linear CKA between layers, cosine between directions", true},
