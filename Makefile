@@ -148,18 +148,23 @@ asan-run: $(TEST_BIN) $(B)/geoprobe fixtures
 	@for t in tests/test_cli*.sh; do ASAN_OPTIONS=detect_leaks=1 GP_FIXTURES=$(B)/fixtures \
 	    GEOPROBE=$(B)/geoprobe PY=$(PY) sh $$t || exit 1; done
 
-# valgrind memcheck of the plain build's ./geoprobe under the CLI tests of
-# file reading, bad input and output writing: test_cli.sh (info on every
-# kind of good and broken file, labels, JSON) and test_cli_disk.sh (pca,
-# probe, apply and every writer, on good and refusing disks). The numerical
-# suites take minutes under valgrind; ASan runs them all. Each run goes
-# through tests/valgrind_geoprobe.sh: an invalid read/write, uninitialised
-# use or definite leak makes it exit 99 and leaves a log; then this fails.
+# valgrind memcheck of the plain build's ./geoprobe under the CLI tests:
+# test_cli.sh (info on every kind of good and broken file, labels, JSON),
+# test_cli_disk.sh (every writer, on good and refusing disks), and the
+# pca, probe and ccs suites (about 1 min each under valgrind on 2 cores).
+# test_cli_plot.sh (~4 min: 70 runs, each paying cairo/fontconfig start-up
+# under valgrind) and test_cli_sweep.sh (~6 min: whole sweeps of 6 layers
+# x 2 datasets x 4 methods) are left to ASan; run them with
+# VALGRIND_TESTS=tests/test_cli_plot.sh. Each run goes through
+# tests/valgrind_geoprobe.sh: an invalid read/write, uninitialised use or
+# definite leak makes it exit 99 and leaves a log; then this fails. The log
+# folder is world-writable: the read-only-folder tests run as nobody.
 .PHONY: valgrind fuzz fuzz-build fuzz-run
-VALGRIND_TESTS ?= tests/test_cli.sh tests/test_cli_disk.sh
+VALGRIND_TESTS ?= tests/test_cli.sh tests/test_cli_disk.sh tests/test_cli_pca.sh \
+                  tests/test_cli_probe.sh tests/test_cli_ccs.sh
 valgrind: all fixtures
 	@echo "== CLI tests under valgrind memcheck: $(VALGRIND_TESTS)"
-	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind
+	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind && chmod 1777 $(B)/valgrind
 	@for t in $(VALGRIND_TESTS); do GP_FIXTURES=$(B)/fixtures PY=$(PY) \
 	    GEOPROBE=tests/valgrind_geoprobe.sh GP_VALGRIND_LOGS=$(CURDIR)/$(B)/valgrind \
 	    sh $$t || exit 1; done
@@ -171,7 +176,7 @@ valgrind: all fixtures
 # Warnings are not errors in this build (clang warns where gcc does not).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   ?= npy safetensors labels
+FUZZ_NAMES   ?= npy safetensors labels report_config
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory B=build/fuzz CC=$(FUZZ_CC) WARN="$(WARN) -Wno-error" \
@@ -181,6 +186,13 @@ fuzz-build: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(TESTLIB) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $(BASEFLAGS) -o $@ $< $(TESTLIB) $(LDLIBS)
+# The config reader is CLI code: the harness links the CLI objects it needs
+# (util.c prints errors through dist.c, which holds them back on MPI ranks).
+FUZZ_CLI_OBJ = $(B)/src/cli/sweep_config.o $(B)/src/cli/sweep_run.o $(B)/src/cli/util.o \
+               $(B)/src/cli/dist.o
+$(B)/fuzz/fuzz_report_config: fuzz/fuzz_report_config.c fuzz/fuzz_common.h $(FUZZ_CLI_OBJ) $(TESTLIB) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(BASEFLAGS) -o $@ $< $(FUZZ_CLI_OBJ) $(TESTLIB) $(LDLIBS)
 fuzz-run: fuzz-build
 	@for n in $(FUZZ_NAMES); do mkdir -p $(B)/corpus/$$n; \
 	    echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \

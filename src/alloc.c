@@ -2,8 +2,10 @@
  * its own allocator and the tests can fail the k-th allocation. */
 #include "gp_internal.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static gp_malloc_fn  user_malloc;
 static gp_realloc_fn user_realloc;
@@ -50,4 +52,27 @@ char *gp__strdup(const char *s) {
 
 bool gp__mul_overflow(uint64_t a, uint64_t b, uint64_t *out) {
     return __builtin_mul_overflow(a, b, out);
+}
+
+bool gp__mem_available(uint64_t *bytes) {
+    char buf[8192];
+    ssize_t n = -1;
+    int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+    }
+    if (n > 0) {
+        buf[n] = '\0';
+        const char *p = strstr(buf, "MemAvailable:");
+        char *end = NULL;
+        unsigned long long kb = p ? strtoull(p + 13, &end, 10) : 0;
+        if (p && end != p + 13 && kb < UINT64_MAX / 1024) {
+            *bytes = (uint64_t)kb * 1024;
+            return true;
+        }
+    }
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return false;
+    return !gp__mul_overflow((uint64_t)pages, (uint64_t)page, bytes);
 }

@@ -26,8 +26,12 @@ void *gp__calloc(size_t count, size_t size);
 void *gp__realloc(void *p, size_t n);
 void gp__free(void *p);
 char *gp__strdup(const char *s);
-/* a*b without overflow: false when it overflows. */
+/* *out = a*b; true when it overflows (*out is then not the product). */
 bool gp__mul_overflow(uint64_t a, uint64_t b, uint64_t *out);
+/* Bytes of memory the system can still give without swapping: Linux's
+ * MemAvailable (/proc/meminfo), else free pages (sysconf); false when
+ * neither is known. Reads with no allocation (the OOM tests count them). */
+bool gp__mem_available(uint64_t *bytes);
 
 /* ---- read-only file mapping (mapfile.c) ---- */
 

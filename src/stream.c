@@ -9,7 +9,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -33,19 +32,8 @@ void gp_set_stream_mode(gp_stream_mode m) {
 gp_stream_mode gp_get_stream_mode(void) { return (gp_stream_mode)stream_mode; }
 
 uint64_t gp_memory_available(void) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    unsigned long long kb = 0;
-    bool found = false;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-            found = true;
-            break;
-        }
-    if (f) fclose(f);
-    if (found) return (uint64_t)kb * 1024;
-    long pages = sysconf(_SC_AVPHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-    return pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+    uint64_t b = 0;
+    return gp__mem_available(&b) ? b : 0;
 }
 
 void gp__stream_register(const void *data, uint64_t size) {

@@ -161,6 +161,23 @@ static gp_status materialize(gp_tensor *t, gp_file *f, const gp__tensor_desc *d,
     if (gp__mul_overflow((uint64_t)t->numel, out_size, &bytes) || bytes > SIZE_MAX)
         return gp__error(GP_ENOMEM, "%s: %lld elements do not fit in memory", f->path,
                          (long long)t->numel);
+    /* A header may claim far more than this machine holds (the file is only
+     * mapped, so its size says nothing): refuse before allocating, or the
+     * conversion would swap or wake the OOM killer halfway. Copies under
+     * 16 MiB skip the /proc read. */
+    uint64_t avail;
+    if (bytes > ((uint64_t)1 << 24) && gp__mem_available(&avail) && bytes > avail) {
+        char shape[GP_MAX_DIMS * 22 + 4] = "(";
+        for (int a = 0; a < t->ndim; a++)
+            snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld",
+                     a ? ", " : "", (long long)t->shape[a]);
+        strcat(shape, t->ndim == 1 ? ",)" : ")");
+        bool npy = f->format == GP_FORMAT_NPY;   /* a .safetensors tensor is named */
+        return gp__error(GP_ENOMEM, "%s: converting %s%s%s%s %s to %s needs %.1f GB, only %.1f GB "
+                         "of memory available", f->path, npy ? "" : "'", npy ? "" : d->name,
+                         npy ? "" : "' ", shape, gp_dtype_name(src_type), gp_dtype_name(out_type),
+                         (double)bytes / 1e9, (double)avail / 1e9);
+    }
     t->owned = gp__malloc((size_t)bytes);
     if (!t->owned)
         return gp__error(GP_ENOMEM, "%s: cannot allocate %llu bytes to convert %s to %s",

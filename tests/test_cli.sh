@@ -89,4 +89,46 @@ user=$(OPENBLAS_CORETYPE=Haswell $G version | sed -n 's/^blas core: \(.*\)/\1/p'
 case "$user" in Haswell*"user (OPENBLAS_CORETYPE)"*) ok ;; *) bad "user core not honoured: $user" ;; esac
 if $G info "$F/acts.npy" --json - 2>/dev/null | grep -q '"core_chosen_by"'; then ok; else bad "report lacks blas core"; fi
 
+# ---- a shape larger than memory: refused before converting ---------------
+# A float16 .npy whose header claims twice this machine's memory once
+# converted to float32, as a sparse file (no disk used): pca must refuse it
+# in one line before allocating. Skipped where the filesystem cannot hold
+# such a sparse file.
+mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo 2>/dev/null)
+if [ -n "$mem_kb" ] && $PY - "$T/huge.npy" "$mem_kb" <<'PYEOF' 2>/dev/null && \
+   [ "$(du -k "$T/huge.npy" | cut -f1)" -lt 1024 ]; then
+import struct, sys
+path, mem = sys.argv[1], int(sys.argv[2]) * 1024
+cols = 8192
+rows = mem // (cols * 2) + 1            # float16 bytes >= MemTotal: float32 needs 2x
+hdr = "{'descr': '<f2', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
+hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
+with open(path, "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
+    f.truncate(10 + len(hdr) + rows * cols * 2)
+PYEOF
+    expect_fail 1 "float16 to float32 needs" $G pca "$T/huge.npy" -k 2
+    grep -q "^geoprobe pca: error: $T/huge.npy: converting ([0-9]*, 8192) float16 to float32 needs [0-9.]* GB, only [0-9.]* GB of memory available$" "$T/err" \
+        && ok || bad "huge float16: $(cat "$T/err")"
+    rm -f "$T/huge.npy"
+    # the same as a bfloat16 .safetensors tensor, named in the message
+    $PY - "$T/huge.safetensors" "$mem_kb" <<'PYEOF'
+import json, struct, sys
+path, mem = sys.argv[1], int(sys.argv[2]) * 1024
+rows = mem // (8192 * 2) + 1
+n = rows * 8192 * 2
+hdr = json.dumps({"h.3": {"dtype": "BF16", "shape": [rows, 8192], "data_offsets": [0, n]}}).encode()
+with open(path, "wb") as f:
+    f.write(struct.pack("<Q", len(hdr)) + hdr)
+    f.truncate(8 + len(hdr) + n)
+PYEOF
+    expect_fail 1 "$T/huge.safetensors: converting 'h.3' (" $G pca "$T/huge.safetensors:h.3" -k 2
+    grep -q "bfloat16 to float32 needs [0-9.]* GB, only [0-9.]* GB of memory available$" "$T/err" \
+        && ok || bad "huge bfloat16: $(cat "$T/err")"
+    rm -f "$T/huge.safetensors"
+else
+    echo "SKIP: no sparse file of $mem_kb kB here"
+    rm -f "$T/huge.npy"
+fi
+
 finish cli-info

@@ -143,6 +143,17 @@ assert r["n_iter"] == 50 and r["tries"] == 3 and r["params"]["optimizer"] == "ad
 PYEOF
 else bad "ccs --optimizer adam"; fi
 
+# L-BFGS stopped at its limit: converged false and the iterations in the
+# JSON, a warning on stderr
+if $G ccs "$SP" "$SN" --labels "$SY" --max-iter 1 --tries 2 --json "$T/mi.json" -q 2>"$T/err" && \
+   grep -q "^geoprobe ccs: warning: L-BFGS stopped at 1 iterations" "$T/err"; then
+    py "ccs --max-iter 1" "$T/mi.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["converged"] is False and r["n_iter"] == 1 and r["params"]["max_iter"] == 1, r["converged"]
+PYEOF
+else bad "ccs --max-iter 1: $(cat "$T/err")"; fi
+
 # Real data (datasets/README.md): the supervised probe on the normalized
 # pair differences reads truth; every number is a probability.
 if $G ccs $D/pos_layer3.npy $D/neg_layer3.npy --labels $D/labels.npy --method crc --compare \

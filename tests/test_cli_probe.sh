@@ -82,6 +82,16 @@ if $G probe "$F/sep_X.npy" --labels "$F/sep_y.npy" --C 1e6 --json "$T/sep.json" 
    $PY -c "import json, math; r=json.load(open('$T/sep.json')); assert all(math.isfinite(v) for v in r['weight'][0])"
 then ok; else bad "separable data at large C: $(cat "$T/err")"; fi
 
+# a solver stopped at its limit says so: converged false and the iterations
+# in the JSON (with the limit in params), a warning on stderr
+if $G probe "$X" --labels "$F/probe_y.npy" --max-iter 1 --json "$T/mi.json" -q 2>"$T/err" && \
+   grep -q "^geoprobe probe: warning: logistic did not converge in 1 iterations" "$T/err" && \
+   $PY -c "import json; r=json.load(open('$T/mi.json')); assert r['converged'] is False and r['n_iter'] == 1 and r['params']['max_iter'] == 1, r"
+then ok; else bad "probe --max-iter 1: $(cat "$T/err")"; fi
+if $G probe "$X" --labels "$F/probe_y.npy" --json "$T/conv.json" -q 2>"$T/err" && ! grep -q "converge" "$T/err" && \
+   $PY -c "import json; r=json.load(open('$T/conv.json')); assert r['converged'] is True and r['n_iter'] > 1 and 'max_iter' not in r['params'], r"
+then ok; else bad "probe converged: $(cat "$T/err")"; fi
+
 # bad input
 expect_fail 1 "only one class" $G probe "$X" --labels "$F/probe_one_class.npy"
 expect_fail 1 "single example" $G probe "$X" --labels "$F/probe_single.npy" --test-frac 0

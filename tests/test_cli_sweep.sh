@@ -287,4 +287,51 @@ if $G sweep -q --no-plots --layers 2-3 --methods logistic --acts "$S/A_layer{L}.
        --name 'x_1&2%#' --out "$T/esc" >/dev/null 2>"$T/err" && grep -qF 'x\_1\&2\%\#' "$T/esc/table.tex"
 then ok; else bad "LaTeX escaping: $(cat "$T/err") $(grep caption "$T/esc/table.tex")"; fi
 
+# ---- fits stopped at the iteration limit ----------------------------------
+# the commands' converged: false reaches the report (not_converged) and
+# stderr, through the flag and through a config's max_iter
+if $G sweep -q --no-plots --layers 2-3 --methods logistic,ccs --max-iter 1 --bootstrap 0 --tries 2 \
+        --acts "$S/A_layer{L}.npy" --labels "$S/A_y.npy" --pos "$S/A_pos_layer{L}.npy" \
+        --neg "$S/A_neg_layer{L}.npy" --out "$T/mi" >/dev/null 2>"$T/err" && \
+   grep -q "^geoprobe sweep: warning: 4 fits stopped at the iteration limit (converged: false): layer 2 main/logistic" "$T/err" && \
+   $PY - "$T/mi/report.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+nc = r["not_converged"]
+assert [(x["layer"], x["method"], x["n_iter"]) for x in nc] == \
+    [(2, "logistic", 1), (2, "ccs", 1), (3, "logistic", 1), (3, "ccs", 1)], nc
+assert r["params"]["max_iter"] == 1
+for L in r["layers"]:
+    for m in ("logistic", "ccs"):
+        assert L["methods"][m]["converged"] is False and L["methods"][m]["n_iter"] == 1
+PYEOF
+then ok; else bad "sweep --max-iter 1: $(cat "$T/err")"; fi
+printf '{"acts": "%s", "labels": "%s", "layers": [3], "methods": "logistic", "max_iter": 1,
+ "bootstrap": 0, "plots": false, "out": "%s"}' "$S/A_layer{L}.npy" "$S/A_y.npy" "$T/mic" >"$T/mi.json"
+if $G report "$T/mi.json" -q >/dev/null 2>"$T/err" && grep -q "1 fit stopped at the iteration limit" "$T/err" && \
+   $PY -c "import json; r=json.load(open('$T/mic/report.json')); assert len(r['not_converged']) == 1, r['not_converged']"
+then ok; else bad "report with max_iter 1: $(cat "$T/err")"; fi
+# converged fits: an empty list, no warning (the first sweep above was -q and silent)
+if $PY -c "import json; r=json.load(open('$O/report.json')); assert r['not_converged'] == [], r['not_converged']"
+then ok; else bad "not_converged in a converged sweep"; fi
+
+# ---- config files the fuzzer (make fuzz) found or that break the reader ----
+# each a clean one-line error naming the config: a key with a newline in it
+# (printed escaped, not as a second line), a layer beyond int range (its
+# conversion was undefined behaviour), a fractional count
+R=${GP_REGRESS:-tests/regress}
+expect_fail 1 "unknown key 'ou\\x0a'" $G report "$R/report_config_newline_key.json"
+printf '{"acts": "a{L}.npy", "labels": "y.npy", "out": "o", "layers": [1e20]}' >"$T/c1.json"
+expect_fail 1 "'layers' must be" $G report "$T/c1.json"
+printf '{"acts": "a{L}.npy", "labels": "y.npy", "out": "o", "layers": [2.5]}' >"$T/c2.json"
+expect_fail 1 "'layers' must be" $G report "$T/c2.json"
+printf '{"acts": "a{L}.npy", "labels": "y.npy", "out": "o", "folds": 2.5}' >"$T/c3.json"
+expect_fail 1 "bad value for 'folds'" $G report "$T/c3.json"
+printf '{"acts": "a{L}.npy", "labels": "y.npy", "out": "o"} {}' >"$T/c4.json"
+expect_fail 1 "invalid JSON near byte 52" $G report "$T/c4.json"
+printf '[{"acts": "a{L}.npy"}]' >"$T/c5.json"
+expect_fail 1 "not a JSON object" $G report "$T/c5.json"
+printf '{"acts": "a{L}.npy", "labels": "y.npy", "out": "o", "name": "a\\tb"}' >"$T/c6.json"
+expect_fail 2 "dataset name 'a\\x09b'" $G report "$T/c6.json"
+
 finish cli-sweep

@@ -20,6 +20,13 @@
 # GEOPROBE_BLAS_CORE set) this sets GEOPROBE_BLAS_CORE=keep: no re-exec.
 # --trace-children=yes follows one anyway. tests/valgrind.supp holds the
 # suppressions, for OpenBLAS / libgomp / ld.so internals only.
+#
+# OpenBLAS runs one thread here unless the caller set OPENBLAS_NUM_THREADS
+# (-j still sets its own count): valgrind runs threads one at a time, so
+# more buys nothing, and the kernels OpenBLAS picks for valgrind's CPU
+# (Haswell) give different last bits with 2 threads than with 1 — a
+# thread-count dependence memcheck is not the tool to judge (test_cli_pca.sh
+# compares the default thread count with -j 1).
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "${1:-}" = --check-logs ]; then
@@ -40,6 +47,10 @@ if [ "${1:-}" = --check-logs ]; then
 fi
 
 bin=${GP_VALGRIND_BIN:-$here/../geoprobe}
+if [ -z "${OPENBLAS_NUM_THREADS:-}" ]; then
+    OPENBLAS_NUM_THREADS=1
+    export OPENBLAS_NUM_THREADS
+fi
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -z "${GEOPROBE_BLAS_CORE:-}" ]; then
     GEOPROBE_BLAS_CORE=keep
     export GEOPROBE_BLAS_CORE

@@ -683,6 +683,8 @@ int cmd_probe(int argc, char **argv) {
         if (a.o.C > 0) cJSON_AddNumberToObject(par, "C", a.o.C);
         else cJSON_AddStringToObject(par, "C", "auto");
         cJSON_AddBoolToObject(par, "balanced", a.o.class_weight_balanced);
+        /* only when set, so that a converged: false can be traced to it */
+        if (a.o.max_iter > 0) cJSON_AddNumberToObject(par, "max_iter", a.o.max_iter);
     }
     if (regression) cJSON_AddNumberToObject(par, "alpha", a.o.alpha);
     if (a.o.method == GP_PROBE_LDA || a.o.method == GP_PROBE_MASSMEAN_IID) {

@@ -47,6 +47,7 @@ static void help(const char *cmd) {
         "  --standardize      probes fit on z-scored features\n"
         "  --norm N           ccs/crc/vinc normalization: burns, center, feature (burns)\n"
         "  --tries T          CCS restarts (default 10)   --optimizer lbfgs|adam (lbfgs)\n"
+        "  --max-iter N       logistic and CCS L-BFGS iteration limit (default: theirs)\n"
         "  --pca-components K PCA summary per layer (default 10)\n"
         "  --cka-rows N       rows used for the CKA matrix (default 2000; 0 = all)\n"
         "  --drop-nonfinite   skip rows with NaN/Inf: each layer's commands drop that\n"
@@ -66,7 +67,7 @@ static void help(const char *cmd) {
         "A JSON config takes the same settings: {\"acts\": ..., \"labels\": ..., \"pos\": ...,\n"
         "\"neg\": ..., \"layers\": \"0-5\", \"methods\": [\"logistic\", \"ccs\"], \"out\": ...,\n"
         "\"test_frac\", \"folds\", \"seed\", \"C\", \"standardize\", \"bootstrap\", \"norm\",\n"
-        "\"optimizer\", \"tries\", \"pca_components\", \"cka_rows\", \"jobs\", \"threads\",\n"
+        "\"optimizer\", \"tries\", \"max_iter\", \"pca_components\", \"cka_rows\", \"jobs\", \"threads\",\n"
         "\"plots\", \"plot_format\", \"drop_nonfinite\"}, or \"datasets\": [{\"name\", \"acts\",\n"
         "\"labels\", \"pos\", \"neg\"}, ...] for several; an unknown key is an error; \"_comment\" keys are ignored.\n\n"
         "Ctrl-C stops after the current step; finished layers stay in DIR/layers and\n"
@@ -84,7 +85,7 @@ static void help(const char *cmd) {
 
 enum {
     O_ACTS = 0x1200, O_LABELS, O_POS, O_NEG, O_NAME, O_DATASET, O_LAYERS, O_METHODS, O_OUT,
-    O_TEST_FRAC, O_FOLDS, O_SEED, O_BOOT, O_C, O_STD, O_NORM, O_TRIES, O_OPT, O_PCA, O_CKA,
+    O_TEST_FRAC, O_FOLDS, O_SEED, O_BOOT, O_C, O_STD, O_NORM, O_TRIES, O_MAXITER, O_OPT, O_PCA, O_CKA,
     O_FORMAT, O_NOPLOTS, O_JSON, O_RESUME, O_JOBS, O_DROP, O_DISTRIBUTE
 };
 
@@ -98,6 +99,7 @@ static const struct option LONG_OPTS[] = {
     {"bootstrap", required_argument, NULL, O_BOOT},  {"C", required_argument, NULL, O_C},
     {"standardize", no_argument, NULL, O_STD},       {"norm", required_argument, NULL, O_NORM},
     {"tries", required_argument, NULL, O_TRIES},     {"optimizer", required_argument, NULL, O_OPT},
+    {"max-iter", required_argument, NULL, O_MAXITER},
     {"pca-components", required_argument, NULL, O_PCA}, {"cka-rows", required_argument, NULL, O_CKA},
     {"format", required_argument, NULL, O_FORMAT},   {"no-plots", no_argument, NULL, O_NOPLOTS},
     {"json", required_argument, NULL, O_JSON},       {"resume", no_argument, NULL, O_RESUME},
@@ -142,8 +144,8 @@ typedef struct flags {
     int32_t n_extra;
     const char *layers, *methods, *out, *norm, *opt, *format, *json;
     double test_frac, C;
-    long long folds, seed, boot, tries, pca, cka, jobs;
-    bool set_tf, set_C, set_folds, set_seed, set_boot, set_tries, set_pca, set_cka, set_jobs;
+    long long folds, seed, boot, tries, max_iter, pca, cka, jobs;
+    bool set_tf, set_C, set_folds, set_seed, set_boot, set_tries, set_max_iter, set_pca, set_cka, set_jobs;
     bool standardize, no_plots, resume, quiet, drop, distribute;
     int threads;
 } flags;
@@ -203,6 +205,7 @@ static int parse_flags(const char *cmd, const char *usage, int argc, char **argv
         case O_SEED: ok = cli_parse_int(optarg, 0, (1LL << 53), &f->seed), f->set_seed = true; break;
         case O_BOOT: ok = cli_parse_int(optarg, 0, 1000000, &f->boot), f->set_boot = true; break;
         case O_TRIES: ok = cli_parse_int(optarg, 1, 10000, &f->tries), f->set_tries = true; break;
+        case O_MAXITER: ok = cli_parse_int(optarg, 1, 1000000, &f->max_iter), f->set_max_iter = true; break;
         case O_PCA: ok = cli_parse_int(optarg, 1, 1000, &f->pca), f->set_pca = true; break;
         case O_CKA: ok = cli_parse_int(optarg, 0, 1000000000, &f->cka), f->set_cka = true; break;
         case O_JOBS: ok = cli_parse_int(optarg, 1, 256, &f->jobs), f->set_jobs = true; break;
@@ -289,6 +292,7 @@ static int apply_flags(const char *cmd, const char *usage, flags *f, sweep_confi
     if (f->set_seed) c->seed = (uint64_t)f->seed;
     if (f->set_boot) c->bootstrap = (int32_t)f->boot;
     if (f->set_tries) c->tries = (int32_t)f->tries;
+    if (f->set_max_iter) c->max_iter = (int32_t)f->max_iter;
     if (f->set_pca) c->pca_k = (int32_t)f->pca;
     if (f->set_cka) c->cka_rows = (int32_t)f->cka;
     if (f->set_jobs) c->jobs = (int32_t)f->jobs;

@@ -46,7 +46,9 @@
  *            "dropped_rows": m (only with drop_nonfinite: rows with NaN/Inf
  *            in any layer, never used) },
  *   "files": { "summary", "table", "plots": […], "probes": "probes/" },
- *   "timings": { "layers": {L: s}, "total": s } */
+ *   "timings": { "layers": {L: s}, "total": s },
+ *   "not_converged": [ {"layer", "dataset", "method", "n_iter"} ] (fits that
+ *                     stopped at the iteration limit; also a stderr warning) */
 #ifndef GP_CLI_SWEEP_H
 #define GP_CLI_SWEEP_H
 
@@ -69,6 +71,7 @@ typedef struct sweep_config {
     char *out;
     double test_frac, C;
     int32_t folds, bootstrap, standardize, tries, pca_k, cka_rows, jobs, threads;
+    int32_t max_iter;      /* logistic / CCS L-BFGS iteration limit; 0: the commands' own */
     uint64_t seed;
     char *norm, *optimizer;
     int32_t plots, resume, quiet;
@@ -84,6 +87,10 @@ void sweep_config_free(sweep_config *c);
 /* Read a JSON config file into c (unknown keys are an error naming them).
  * CLI_OK, or CLI_FAIL after printing one line. */
 int sweep_config_load(const char *cmd, const char *path, sweep_config *c);
+/* The same for the len bytes at text (need not be NUL-terminated); path
+ * only names the config in messages (fuzz/fuzz_report_config.c). */
+int sweep_config_parse(const char *cmd, const char *path, const char *text, size_t len,
+                       sweep_config *c);
 /* After files and flags: defaults (methods, layers), and checks that every
  * pattern has {L} and every dataset can be run. CLI_OK / CLI_FAIL / CLI_USAGE. */
 int sweep_config_finish(const char *cmd, const char *usage, sweep_config *c);
@@ -123,6 +130,8 @@ char *sweep_layer_path(const sweep_config *c, int32_t layer);
 /* A whole file as a NUL-terminated string (malloc'd), or NULL (errno set
  * when it could not be opened). */
 char *sweep_slurp(const char *path);
+/* The same, with the file's length in *len (it may hold NUL bytes). */
+char *sweep_slurp_len(const char *path, size_t *len);
 /* Reading a report (sweep_write.c): the value at a dotted path under o
  * ("test.accuracy"), or NULL; a number or NaN; method m's result in layer
  * entry L for dataset index di (0: the primary, under "methods"). */

@@ -58,47 +58,43 @@ static bool is_method(const char *m) {
     return sweep_is_pair_method(m);
 }
 
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
+enum { MAX_LAYER = 100000 };
 
 bool sweep_parse_layers(const char *s, int32_t **out, int32_t *n) {
-    int32_t *v = NULL, m = 0, cap = 0;
+    /* a flag per layer number: "0-100000,0-100000,..." costs no more than once */
+    unsigned char *seen = calloc(MAX_LAYER + 1, 1);
+    if (!seen) return false;
+    int32_t m = 0;
     const char *p = s;
     while (*p) {
         char *end;
         long a = strtol(p, &end, 10), b = a;
-        if (end == p || a < 0 || a > 100000) goto bad;
+        if (end == p || a < 0 || a > MAX_LAYER) goto bad;
         p = end;
         if (*p == '-') {
             b = strtol(p + 1, &end, 10);
-            if (end == p + 1 || b < a || b > 100000) goto bad;
+            if (end == p + 1 || b < a || b > MAX_LAYER) goto bad;
             p = end;
         }
         for (long l = a; l <= b; l++) {
-            if (m == cap) {
-                cap = cap ? 2 * cap : 16;
-                int32_t *nv = realloc(v, (size_t)cap * sizeof *v);
-                if (!nv) goto bad;
-                v = nv;
-            }
-            v[m++] = (int32_t)l;
+            m += !seen[l];
+            seen[l] = 1;
         }
         if (*p == ',') p++;
         else if (*p) goto bad;
     }
     if (m == 0) goto bad;
-    qsort(v, (size_t)m, sizeof *v, cmp_i32);
-    int32_t u = 0;
-    for (int32_t i = 0; i < m; i++)
-        if (u == 0 || v[u - 1] != v[i]) v[u++] = v[i];
+    int32_t *v = malloc((size_t)m * sizeof *v), u = 0;
+    if (!v) goto bad;
+    for (int32_t l = 0; l <= MAX_LAYER; l++)
+        if (seen[l]) v[u++] = l;
+    free(seen);
     free(*out);
     *out = v;
     *n = u;
     return true;
 bad:
-    free(v);
+    free(seen);
     return false;
 }
 
@@ -126,6 +122,24 @@ char *sweep_expand(const char *pattern, int32_t layer) {
 /* The JSON config                                                    */
 /* ------------------------------------------------------------------ */
 
+/* A key, name or method from the config as it goes into a message: control
+ * bytes as \xNN (a key with a newline must not make a second line), cut
+ * to about 60 bytes. buf: at least 80 bytes. */
+static const char *shown(const char *s, char *buf, size_t n) {
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 8 < n; p++) {
+        if (o >= 60) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (*p < 0x20 || *p == 0x7f) o += (size_t)snprintf(buf + o, n - o, "\\x%02x", *p);
+        else buf[o++] = (char)*p;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static bool set_str(char **dst, const cJSON *v) {
     if (!cJSON_IsString(v)) return false;
     free(*dst);
@@ -136,6 +150,7 @@ static bool set_str(char **dst, const cJSON *v) {
 static int load_dataset(const char *cmd, const char *path, const cJSON *o, sweep_dataset *d,
                         const char *where) {
     static const char *const keys[] = {"name", "acts", "labels", "pos", "neg"};
+    char sb[80];
     for (const cJSON *it = o->child; it; it = it->next) {
         int k = -1;
         for (int i = 0; i < COUNT(keys); i++)
@@ -143,10 +158,10 @@ static int load_dataset(const char *cmd, const char *path, const cJSON *o, sweep
         if (k < 0 && it->string[0] == '_') continue;  /* a comment */
         if (k < 0)
             return cli_fail(cmd, "%s: unknown key '%s' in %s (known: name, acts, labels, pos, "
-                            "neg)", path, it->string, where);
+                            "neg)", path, shown(it->string, sb, sizeof sb), where);
         char **dst[] = {&d->name, &d->acts, &d->labels, &d->pos, &d->neg};
         if (!set_str(dst[k], it))
-            return cli_fail(cmd, "%s: '%s' in %s must be a string", path, it->string, where);
+            return cli_fail(cmd, "%s: '%s' in %s must be a string", path, keys[k], where);
     }
     return CLI_OK;
 }
@@ -186,19 +201,38 @@ static bool number_in(const cJSON *v, double lo, double hi, double *out) {
     return true;
 }
 
+/* A whole number in [lo, hi] (2.5 folds is a typo, not 2). */
+static bool int_in(const cJSON *v, double lo, double hi, int32_t *out) {
+    double x;
+    if (!number_in(v, lo, hi, &x) || x != (double)(int32_t)x) return false;
+    *out = (int32_t)x;
+    return true;
+}
+
 int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
-    char *text = sweep_slurp(path);
+    size_t len = 0;
+    char *text = sweep_slurp_len(path, &len);
     if (!text) return cli_fail(cmd, "%s: cannot read the config: %s", path, strerror(errno));
-    const char *err_at = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &err_at, 1);
-    if (!root || !cJSON_IsObject(root)) {
-        long off = err_at ? (long)(err_at - text) : 0;
-        free(text);
-        cJSON_Delete(root);
-        return cli_fail(cmd, "%s: not a JSON object (invalid JSON near byte %ld)", path, off);
-    }
+    int rc = sweep_config_parse(cmd, path, text, len, c);
     free(text);
+    return rc;
+}
+
+int sweep_config_parse(const char *cmd, const char *path, const char *text, size_t len,
+                       sweep_config *c) {
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+    if (root) /* only white space may follow the value (no NUL, no second value) */
+        while (off < len && text[off] && strchr(" \t\r\n", text[off])) off++;
+    if (!root || !cJSON_IsObject(root) || off < len) {
+        bool json = root && off == len;
+        cJSON_Delete(root);
+        if (json) return cli_fail(cmd, "%s: not a JSON object (the config is one {...})", path);
+        return cli_fail(cmd, "%s: not a JSON object (invalid JSON near byte %zu)", path, off);
+    }
     int rc = CLI_OK;
+    char sb[80];
     sweep_dataset top = {0};
     bool have_top = false;
     for (const cJSON *it = root->child; it && rc == CLI_OK; it = it->next) {
@@ -243,7 +277,9 @@ int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
             } else if (cJSON_IsArray(it)) {
                 char list[8192] = "";
                 for (const cJSON *l = it->child; l && ok; l = l->next) {
-                    ok = cJSON_IsNumber(l) && l->valuedouble >= 0 && strlen(list) < 8000;
+                    /* whole numbers in range before the cast (a cast of 1e20 is UB) */
+                    ok = cJSON_IsNumber(l) && l->valuedouble >= 0 && l->valuedouble <= MAX_LAYER &&
+                         l->valuedouble == (int32_t)l->valuedouble && strlen(list) < 8000;
                     if (ok) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d",
                                      *list ? "," : "", (int)l->valuedouble);
                 }
@@ -263,21 +299,24 @@ int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
         } else if (!strcmp(k, "C")) {
             ok = number_in(it, 1e-12, 1e12, &c->C);
         } else if (!strcmp(k, "folds")) {
-            ok = number_in(it, 0, 100, &v) && (c->folds = (int32_t)v, v == (int32_t)v);
+            ok = int_in(it, 0, 100, &c->folds);
         } else if (!strcmp(k, "bootstrap")) {
-            ok = number_in(it, 0, 1e6, &v) && (c->bootstrap = (int32_t)v, true);
+            ok = int_in(it, 0, 1e6, &c->bootstrap);
+        } else if (!strcmp(k, "max_iter")) {
+            ok = int_in(it, 1, 1e6, &c->max_iter);
         } else if (!strcmp(k, "tries")) {
-            ok = number_in(it, 1, 10000, &v) && (c->tries = (int32_t)v, true);
+            ok = int_in(it, 1, 10000, &c->tries);
         } else if (!strcmp(k, "pca_components")) {
-            ok = number_in(it, 1, 1000, &v) && (c->pca_k = (int32_t)v, true);
+            ok = int_in(it, 1, 1000, &c->pca_k);
         } else if (!strcmp(k, "cka_rows")) {
-            ok = number_in(it, 0, 1e9, &v) && (c->cka_rows = (int32_t)v, true);
+            ok = int_in(it, 0, 1e9, &c->cka_rows);
         } else if (!strcmp(k, "jobs")) {
-            ok = number_in(it, 1, 256, &v) && (c->jobs = (int32_t)v, true);
+            ok = int_in(it, 1, 256, &c->jobs);
         } else if (!strcmp(k, "threads")) {
-            ok = number_in(it, 0, 1024, &v) && (c->threads = (int32_t)v, true);
+            ok = int_in(it, 0, 1024, &c->threads);
         } else if (!strcmp(k, "seed")) {
-            ok = number_in(it, 0, 9007199254740992.0, &v) && (c->seed = (uint64_t)v, true);
+            ok = number_in(it, 0, 9007199254740992.0, &v) && v == (double)(uint64_t)v &&
+                 (c->seed = (uint64_t)v, true);
         } else if (!strcmp(k, "standardize") || !strcmp(k, "plots") || !strcmp(k, "drop_nonfinite")) {
             ok = cJSON_IsBool(it);
             if (ok) *(!strcmp(k, "plots") ? &c->plots : !strcmp(k, "standardize") ? &c->standardize
@@ -291,9 +330,9 @@ int sweep_config_load(const char *cmd, const char *path, sweep_config *c) {
         } else {
             rc = cli_fail(cmd, "%s: unknown key '%s' (known: acts, labels, pos, neg, name, "
                           "datasets, layers, methods, out, test_frac, folds, seed, C, "
-                          "standardize, bootstrap, norm, optimizer, tries, pca_components, "
+                          "standardize, bootstrap, norm, optimizer, tries, max_iter, pca_components, "
                           "cka_rows, jobs, threads, plots, plot_format, drop_nonfinite; keys "
-                          "starting with _ are comments)", path, k);
+                          "starting with _ are comments)", path, shown(k, sb, sizeof sb));
             break;
         }
         if (!ok) rc = cli_fail(cmd, "%s: bad value for '%s'", path, k);
@@ -337,6 +376,7 @@ int sweep_config_finish(const char *cmd, const char *usage, sweep_config *c) {
     if (c->n_datasets == 0)
         return cli_usage_error(cmd, usage, "nothing to sweep: give --acts and --labels (or "
                                "--pos and --neg), or a config file");
+    char sb[80];
     for (int32_t i = 0; i < c->n_datasets; i++) {
         sweep_dataset *d = &c->datasets[i];
         if (!d->name) {
@@ -344,11 +384,16 @@ int sweep_config_finish(const char *cmd, const char *usage, sweep_config *c) {
             snprintf(nm, sizeof nm, i == 0 ? "main" : "data%d", (int)i);
             if (!(d->name = strdup(nm))) return cli_fail(cmd, "out of memory");
         }
+        /* the name goes into file names (probes/layer_L-NAME-METHOD.safetensors) */
+        bool plain = d->name[0] != '\0';
+        for (const unsigned char *p = (const unsigned char *)d->name; *p; p++)
+            if (*p <= ' ' || *p == '/' || *p == 0x7f) plain = false;
+        if (!plain)
+            return cli_usage_error(cmd, usage, "dataset name '%s': not empty, no '/', spaces or "
+                                   "control characters", shown(d->name, sb, sizeof sb));
         for (int32_t j = 0; j < i; j++)
             if (!strcmp(c->datasets[j].name, d->name))
                 return cli_usage_error(cmd, usage, "two datasets are named '%s'", d->name);
-        if (strpbrk(d->name, "/ \t\n"))
-            return cli_usage_error(cmd, usage, "dataset name '%s': no '/' or spaces", d->name);
         if (!d->acts && !(d->pos && d->neg))
             return cli_usage_error(cmd, usage, "dataset '%s' has neither acts nor pos and neg",
                                    d->name);
@@ -359,7 +404,7 @@ int sweep_config_finish(const char *cmd, const char *usage, sweep_config *c) {
             if (pats[k] && !strstr(pats[k], "{L}"))
                 return cli_usage_error(cmd, usage, "'%s' has no {L} where the layer number goes "
                                        "(layer_{L}.npy, acts.npy@{L}, f.safetensors:h.{L})",
-                                       pats[k]);
+                                       shown(pats[k], sb, sizeof sb));
     }
     const sweep_dataset *d0 = &c->datasets[0];
     if (c->n_methods == 0) {
@@ -375,7 +420,7 @@ int sweep_config_finish(const char *cmd, const char *usage, sweep_config *c) {
         const char *m = c->methods[i];
         if (!is_method(m))
             return cli_usage_error(cmd, usage, "unknown method '%s' (logistic, massmean, "
-                                   "massmean-iid, lda, ccs, crc, vinc)", m);
+                                   "massmean-iid, lda, ccs, crc, vinc)", shown(m, sb, sizeof sb));
         for (int32_t j = 0; j < i; j++)
             if (!strcmp(c->methods[j], m))
                 return cli_usage_error(cmd, usage, "method '%s' is listed twice", m);
@@ -390,7 +435,8 @@ int sweep_config_finish(const char *cmd, const char *usage, sweep_config *c) {
     if (!c->optimizer && !(c->optimizer = strdup("lbfgs"))) return cli_fail(cmd, "out of memory");
     if (!c->plot_format && !(c->plot_format = strdup("png"))) return cli_fail(cmd, "out of memory");
     if (strcmp(c->plot_format, "png") && strcmp(c->plot_format, "svg") && strcmp(c->plot_format, "pdf"))
-        return cli_usage_error(cmd, usage, "plot format '%s': png, svg or pdf", c->plot_format);
+        return cli_usage_error(cmd, usage, "plot format '%s': png, svg or pdf",
+                               shown(c->plot_format, sb, sizeof sb));
     if (c->folds == 1) return cli_usage_error(cmd, usage, "folds must be 0 (a split) or >= 2");
     if (c->n_layers == 0 && !discover_layers(d0, c))
         return cli_fail(cmd, "no layer found for '%s' (tried {L} = 0): give --layers",
@@ -433,6 +479,8 @@ cJSON *sweep_config_json(const sweep_config *c) {
     cJSON_AddStringToObject(p, "norm", c->norm ? c->norm : "burns");
     cJSON_AddStringToObject(p, "optimizer", c->optimizer ? c->optimizer : "lbfgs");
     cJSON_AddNumberToObject(p, "tries", c->tries);
+    /* only when set: the fingerprints of sweeps without it stay as they were */
+    if (c->max_iter > 0) cJSON_AddNumberToObject(p, "max_iter", c->max_iter);
     cJSON_AddNumberToObject(p, "pca_components", c->pca_k);
     cJSON_AddNumberToObject(p, "cka_rows", c->cka_rows);
     /* only when set, so the fingerprints of earlier sweeps stay valid */

@@ -146,6 +146,10 @@ static int run_method(layer_ctx *L, const sweep_dataset *d, const char *m, cJSON
         if (!strcmp(m, "logistic")) {
             arg(&a, "--C");
             argf(&a, "%.17g", c->C);
+            if (c->max_iter > 0) {
+                arg(&a, "--max-iter");
+                argf(&a, "%d", (int)c->max_iter);
+            }
         }
         if (c->standardize) arg(&a, "--standardize");
     } else {
@@ -165,6 +169,10 @@ static int run_method(layer_ctx *L, const sweep_dataset *d, const char *m, cJSON
             argf(&a, "%d", (int)c->tries);
             arg(&a, "--optimizer");
             arg(&a, c->optimizer);
+            if (c->max_iter > 0) {
+                arg(&a, "--max-iter");
+                argf(&a, "%d", (int)c->max_iter);
+            }
         }
     }
     common_eval_args(c, &a);

@@ -343,6 +343,41 @@ static char *all_failed(const sweep_config *c, const cJSON *report) {
     return msg ? msg : strdup("every method failed on every layer");
 }
 
+/* Every fit that stopped at its iteration limit (a method's "converged":
+ * false), into report["not_converged"], and one stderr warning naming them:
+ * the single-layer commands warn on stderr, which a sweep keeps to itself. */
+static void add_not_converged(const char *cmd, const sweep_config *c, cJSON *report) {
+    cJSON *nc = cJSON_AddArrayToObject(report, "not_converged");
+    char list[512] = "";
+    int count = 0;
+    const cJSON *L;
+    cJSON_ArrayForEach(L, cJSON_GetObjectItem(report, "layers")) {
+        int32_t layer = (int32_t)sweep_num(cJSON_GetObjectItem(L, "layer"));
+        for (int32_t di = 0; di < c->n_datasets; di++)
+            for (int32_t i = 0; i < c->n_methods; i++) {
+                const cJSON *res = sweep_result(c, L, di, c->methods[i]);
+                if (!cJSON_IsFalse(cJSON_GetObjectItem(res, "converged"))) continue;
+                double it = sweep_num(cJSON_GetObjectItem(res, "n_iter"));
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "layer", layer);
+                cJSON_AddStringToObject(o, "dataset", c->datasets[di].name);
+                cJSON_AddStringToObject(o, "method", c->methods[i]);
+                if (it == it) cJSON_AddNumberToObject(o, "n_iter", it);
+                else cJSON_AddNullToObject(o, "n_iter");
+                cJSON_AddItemToArray(nc, o);
+                size_t u = strlen(list);
+                if (count < 4)
+                    snprintf(list + u, sizeof list - u, "%slayer %d %s/%s", count ? ", " : "",
+                             (int)layer, c->datasets[di].name, c->methods[i]);
+                count++;
+            }
+    }
+    if (count)
+        fprintf(stderr, "geoprobe %s: warning: %d fit%s stopped at the iteration limit "
+                "(converged: false): %s%s; raise --max-iter\n", cmd, count, count == 1 ? "" : "s",
+                list, count > 4 ? ", ..." : "");
+}
+
 int sweep_write_report(const char *cmd, const sweep_config *c, double seconds) {
     cJSON *report = cli_report_new(cmd);
     cJSON_ReplaceItemInObject(report, "params", sweep_config_json(c));
@@ -369,6 +404,7 @@ int sweep_write_report(const char *cmd, const sweep_config *c, double seconds) {
         int32_t best = add_best(c, report, layers);
         add_direction_cosines(c, report, layers, best);
         rc = add_cka(cmd, c, report);
+        add_not_converged(cmd, c, report);
     }
     char *why = rc == CLI_OK ? all_failed(c, report) : NULL;
     cJSON *files = cJSON_CreateObject();

@@ -19,6 +19,11 @@ static void strip_common(cJSON *r) {
 }
 
 char *sweep_slurp(const char *path) {
+    size_t len;
+    return sweep_slurp_len(path, &len);
+}
+
+char *sweep_slurp_len(const char *path, size_t *len_out) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     char *text = NULL;
@@ -33,6 +38,7 @@ char *sweep_slurp(const char *path) {
         free(text);
         return NULL;
     }
+    *len_out = len;
     return text;
 }
 
