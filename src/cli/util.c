@@ -19,7 +19,8 @@ int cli_fail(const char *cmd, const char *fmt, ...) {
     if (len >= 0 && (size_t)len < sizeof msg) vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
     va_end(ap);
     size_t end = strlen(msg);
-    if (end + 1 < sizeof msg) msg[end] = '\n', msg[end + 1] = 0;
+    if (end + 2 > sizeof msg) end = sizeof msg - 2;  /* a cut line still ends */
+    msg[end] = '\n', msg[end + 1] = 0;
     /* distributed: held, printed once by the first failing rank at exit */
     if (!cli_dist_hold(msg)) fputs(msg, stderr);
     return CLI_FAIL;
