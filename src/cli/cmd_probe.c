@@ -669,6 +669,8 @@ int cmd_probe(int argc, char **argv) {
             (a.control_types && !cli_load_labels("probe", a.control_types, a.spec, a.n_all, &types)) ||
             cli_nonfinite_apply(&nf, "probe", report, l, !regression, types) != CLI_OK)
             rc = CLI_FAIL;
+        /* --drop-nonfinite (one process only) may have dropped rows */
+        if (cli_ranks() == 1) a.n_all = X.rows;
         if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     }
     if (rc == CLI_OK && regression && !gp_labels_is_numeric(l))
