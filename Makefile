@@ -117,12 +117,14 @@ check-c: $(TEST_BIN) fixtures
 check-cli: geoprobe fixtures
 	@for t in tests/test_cli*.sh; do GP_FIXTURES=$(B)/fixtures PY=$(PY) sh $$t || exit 1; done
 
-# mpirun -np 2 and 3 against the one-process results (tests/test_cli_mpi.sh);
+# mpirun -np 2 and 3 against the one-process results (tests/test_mpi.sh,
+# tests/test_mpi_ccs.sh);
 # skipped, saying so, where Open MPI is not installed.
 check-mpi: all fixtures
 	@if command -v $(MPICC) >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory $(B)/mpi/geoprobe && \
-	    GP_FIXTURES=$(B)/fixtures PY=$(PY) GEOPROBE_MPI=$(B)/mpi/geoprobe sh tests/test_mpi.sh; \
+	    GP_FIXTURES=$(B)/fixtures PY=$(PY) GEOPROBE_MPI=$(B)/mpi/geoprobe sh tests/test_mpi.sh && \
+	    GP_FIXTURES=$(B)/fixtures PY=$(PY) GEOPROBE_MPI=$(B)/mpi/geoprobe sh tests/test_mpi_ccs.sh; \
 	else echo "check-mpi: SKIP (no mpicc/mpirun; scripts/deps.sh installs openmpi-bin libopenmpi-dev)"; fi
 
 check-py: all fixtures

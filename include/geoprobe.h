@@ -774,7 +774,12 @@ typedef struct gp_ccs gp_ccs;
  * Fails on shape mismatch, NaN/Inf (naming "POS"/"NEG", row and column),
  * n < 2, a set with zero spread under BURNS (GP_EINVAL). The CCS products
  * run as float32 BLAS-3 over all tries at once; CRC/VINC eigenproblems in
- * float64. Free with gp_ccs_free. */
+ * float64. With o->comm (collective): pos and neg are this process's
+ * pairs, any number (0 included) of n >= 2 in all; the normalization, every
+ * loss and gradient evaluation, VINC's cross-covariance and CRC's PCA are
+ * reduced, so every process gets the same probe, equal to the one-process
+ * fit on all pairs to rounding (same seed, same starts). Free with
+ * gp_ccs_free. */
 GP_API gp_status gp_ccs_fit(const gp_matrix *pos, const gp_matrix *neg,
                             const gp_ccs_opts *o, gp_ccs **out);
 GP_API void gp_ccs_free(gp_ccs *c);
@@ -825,6 +830,13 @@ GP_API gp_status gp_ccs_credence(const gp_ccs *c, const gp_matrix *pos, const gp
  * positive. Needs both labels present (GP_EINVAL otherwise). Modifies c. */
 GP_API gp_status gp_ccs_calibrate(gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
                                   const int32_t *y);
+/* The same over processes (comm may be NULL; called collectively): pos,
+ * neg and y are this process's calibration pairs, any number of them (0
+ * included) as long as all processes together hold both labels; the Platt
+ * fit's sums are reduced, so every process ends with the same sign and
+ * scale. A failure on one process ends it on all (GP_EPEER elsewhere). */
+GP_API gp_status gp_ccs_calibrate_comm(gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                                       const int32_t *y, const gp_comm *comm);
 /* -1 when calibration flipped the direction, +1 when it kept it, 0 when
  * uncalibrated; and the Platt scale a and offset c (1, 0 uncalibrated). */
 GP_API int32_t gp_ccs_sign(const gp_ccs *c);

@@ -1,7 +1,9 @@
 /* ccs.c — the contrast-pair probe object: options, input checks, the
  * normalization fitted on the training pairs, the fit's dispatch (CCS's
  * restarts here, their optimizers in ccs_optim.c, the closed forms in
- * crc.c), credences, Platt calibration and accessors. */
+ * crc.c), credences, Platt calibration and accessors. Distributed
+ * (gp_ccs_opts.comm, gp_ccs_calibrate_comm): every sum over pairs here is
+ * reduced over the processes (see ccs_internal.h). */
 #include "ccs_internal.h"
 #include "rng.h"
 
@@ -167,14 +169,18 @@ void gp__ccs_normalize_rows(const struct gp_ccs *c, const gp_matrix *X, int whic
     }
 }
 
-/* Mean, then the scale the norm asks for, of one set; float64 sums. */
-static gp_status fit_norm(struct gp_ccs *c, const gp_matrix *X, int which, const char *what) {
+/* Mean, then the scale the norm asks for, of one set; float64 sums, over
+ * this process's rows, reduced over the processes (nt rows in all). */
+static gp_status fit_norm(struct gp_ccs *c, const gp_matrix *X, int which, const char *what,
+                          const gp_comm *comm, int64_t nt) {
     int64_t n = X->rows, d = c->d;
     double *mu = c->mean[which], *sc = c->scale[which];
     memset(mu, 0, (size_t)d * sizeof *mu);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < d; j++) mu[j] += elem(X, i, j);
-    for (int64_t j = 0; j < d; j++) mu[j] /= (double)n;
+    gp_status s = gp__comm_reduce(comm, mu, d, GP_REDUCE_SUM, GP_OK, "ccs");
+    if (s != GP_OK) return s;
+    for (int64_t j = 0; j < d; j++) mu[j] /= (double)nt;
     for (int64_t j = 0; j < d; j++) sc[j] = 1;
     if (c->norm == GP_CCS_NORM_CENTER) return GP_OK;
     if (c->norm == GP_CCS_NORM_BURNS) {
@@ -187,25 +193,30 @@ static gp_status fit_norm(struct gp_ccs *c, const gp_matrix *X, int which, const
             }
             sum += sqrt(ss);
         }
-        double s = sum / (double)n / sqrt((double)d);
-        if (!(s > 0))
+        if ((s = gp__comm_reduce(comm, &sum, 1, GP_REDUCE_SUM, GP_OK, "ccs")) != GP_OK) return s;
+        double sd = sum / (double)nt / sqrt((double)d);
+        if (!(sd > 0))
             return gp__error(GP_EINVAL, "ccs: %s: every row is the same: no spread to normalize "
                              "by (--norm burns); a constant layer carries no signal", what);
-        for (int64_t j = 0; j < d; j++) sc[j] = s;
+        for (int64_t j = 0; j < d; j++) sc[j] = sd;
         return GP_OK;
     }
     /* feature: per-feature std (ddof 0, as the reference's x.std(0));
      * a constant feature keeps scale 1 (it is zero after centering) */
     double *ss = gp__calloc((size_t)d, sizeof *ss);
-    if (!ss) return gp__error(GP_ENOMEM, "ccs: out of memory");
-    for (int64_t i = 0; i < n; i++)
+    if (!ss) s = gp__error(GP_ENOMEM, "ccs: out of memory");
+    for (int64_t i = 0; ss && i < n; i++)
         for (int64_t j = 0; j < d; j++) {
             double v = elem(X, i, j) - mu[j];
             ss[j] += v * v;
         }
+    if ((s = gp__comm_reduce(comm, ss, ss ? d : 0, GP_REDUCE_SUM, s, "ccs")) != GP_OK) {
+        gp__free(ss);
+        return s;
+    }
     for (int64_t j = 0; j < d; j++) {
-        double s = sqrt(ss[j] / (double)n);
-        sc[j] = s > 0 ? s : 1;
+        double sd = sqrt(ss[j] / (double)nt);
+        sc[j] = sd > 0 ? sd : 1;
     }
     gp__free(ss);
     return GP_OK;
@@ -215,20 +226,21 @@ static gp_status fit_norm(struct gp_ccs *c, const gp_matrix *X, int which, const
 /* Fit                                                                */
 /* ------------------------------------------------------------------ */
 
-static gp_status check_set(const gp_matrix *X, const char *what) {
-    if (!X || !X->data) return gp__error(GP_EINVAL, "ccs: %s is NULL", what);
+/* A set of pairs; min_rows 0 for one process of a distributed call. */
+static gp_status check_set(const gp_matrix *X, const char *what, int64_t min_rows) {
+    if (!X || (!X->data && X->rows > 0)) return gp__error(GP_EINVAL, "ccs: %s is NULL", what);
     if (X->dtype != GP_DTYPE_F32 && X->dtype != GP_DTYPE_F64)
         return gp__error(GP_EDTYPE, "ccs: %s must be float32 or float64, not %s", what,
                          gp_dtype_name(X->dtype));
-    if (X->rows < 1 || X->cols < 1 || X->ld < X->cols)
+    if (X->rows < min_rows || X->cols < 1 || X->ld < X->cols)
         return gp__error(GP_ESHAPE, "ccs: %s has shape (%lld, %lld), ld %lld", what,
                          (long long)X->rows, (long long)X->cols, (long long)X->ld);
-    return gp_matrix_check_finite(X, what, NULL, NULL);
+    return X->rows > 0 ? gp_matrix_check_finite(X, what, NULL, NULL) : GP_OK;
 }
 
-static gp_status check_pairs(const gp_matrix *pos, const gp_matrix *neg) {
-    gp_status s = check_set(pos, "POS");
-    if (s == GP_OK) s = check_set(neg, "NEG");
+static gp_status check_pairs(const gp_matrix *pos, const gp_matrix *neg, int64_t min_rows) {
+    gp_status s = check_set(pos, "POS", min_rows);
+    if (s == GP_OK) s = check_set(neg, "NEG", min_rows);
     if (s != GP_OK) return s;
     if (pos->rows != neg->rows || pos->cols != neg->cols)
         return gp__error(GP_ESHAPE, "ccs: POS is (%lld, %lld) but NEG is (%lld, %lld): row i of "
@@ -272,20 +284,26 @@ static double cosine(const double *a, const double *b, int64_t d) {
 /* CCS: every try from its own start, all optimized together; the lowest
  * final loss is kept (the first on ties). */
 static gp_status fit_ccs(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                         const gp_ccs_opts *o) {
+                         const gp_ccs_opts *o, int64_t nt) {
     int32_t T = o->tries;
     int64_t d = c->d, nv = d + 1;
     int32_t cap = o->optimizer == GP_CCS_ADAM ? o->epochs : (o->max_iter > 0 ? o->max_iter : 1000) + 1;
     gp_status s = gp__ccs_alloc_tries(c, T, cap);
-    if (s != GP_OK) return s;
-    double *theta = gp__alloc_n((size_t)T * (size_t)nv, sizeof(double));
-    int32_t *iters = gp__calloc((size_t)T * 2, sizeof *iters);
-    if (!theta || !iters) {
+    double *theta = NULL;
+    int32_t *iters = NULL;
+    if (s == GP_OK) {
+        theta = gp__alloc_n((size_t)T * (size_t)nv, sizeof(double));
+        iters = gp__calloc((size_t)T * 2, sizeof *iters);
+        if (!theta || !iters)
+            s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries of %lld features)", (int)T,
+                          (long long)d);
+    }
+    if ((s = gp__comm_reduce(o->comm, NULL, 0, GP_REDUCE_SUM, s, "ccs")) != GP_OK) {
         gp__free(theta);
         gp__free(iters);
-        return gp__error(GP_ENOMEM, "ccs: out of memory (%d tries of %lld features)", (int)T,
-                         (long long)d);
+        return s;
     }
+    /* the starts depend on the seed and d only: the same on every process */
     if (o->init) {
         memcpy(theta, o->init, (size_t)T * (size_t)nv * sizeof *theta);
     } else {
@@ -297,7 +315,7 @@ static gp_status fit_ccs(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix
                 theta[t * nv + e] = (2 * gp__rng_uniform(&r) - 1) * bound;
         }
     }
-    s = gp__ccs_optimize(c, pos, neg, o, theta, iters);
+    s = gp__ccs_optimize(c, pos, neg, o, nt, theta, iters);
     if (s == GP_OK) {
         int32_t best = 0;
         for (int32_t t = 1; t < T; t++)
@@ -318,16 +336,23 @@ static gp_status fit_ccs(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix
 }
 
 /* The CCS loss of a closed-form direction, for the report. */
-static gp_status closed_form_loss(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg) {
+static gp_status closed_form_loss(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                                  const gp_comm *comm, int64_t nt) {
     gp__ccs_pass *ps = NULL;
     double *theta = gp__alloc_n((size_t)c->d + 1, sizeof(double));
-    if (!theta) return gp__error(GP_ENOMEM, "ccs: out of memory");
-    gp_status s = gp__ccs_pass_new(c, pos, neg, 1, &ps);
+    gp_status s = theta ? GP_OK : gp__error(GP_ENOMEM, "ccs: out of memory");
+    if ((s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, s, "ccs")) != GP_OK) {
+        gp__free(theta);
+        return s;
+    }
+    s = gp__ccs_pass_new(c, pos, neg, 1, comm, nt, &ps);
     if (s == GP_OK) {
         int32_t act = 0;
         memcpy(theta, c->w, (size_t)c->d * sizeof *theta);
         theta[c->d] = c->b;
-        gp__ccs_pass_eval(ps, 1, &act, theta, &c->loss, NULL);
+        s = gp__ccs_pass_eval(ps, 1, &act, theta, &c->loss, NULL, GP_OK);
+    }
+    if (s == GP_OK) {
         c->try_loss[0] = c->loss;
         c->try_cos[0] = 1;
         c->n_iter = 1;
@@ -347,27 +372,52 @@ gp_status gp_ccs_fit(const gp_matrix *pos, const gp_matrix *neg, const gp_ccs_op
         gp_ccs_opts_init(&def);
         o = &def;
     }
-    gp_status s = check_opts(o);
-    if (s == GP_OK) s = check_pairs(pos, neg);
+    const gp_comm *comm = o->comm;
+    gp_status s = gp__comm_check(comm, "ccs");
     if (s != GP_OK) return s;
-    if (pos->rows < 2)
+    bool dist = gp__comm_active(comm);
+    s = check_opts(o);
+    /* distributed: a process may hold no pairs; the total must reach 2 */
+    if (s == GP_OK) s = check_pairs(pos, neg, dist ? 0 : 1);
+    int64_t nt = 0;
+    int32_t first_rank = 0;
+    s = gp__comm_rows(comm, s == GP_OK ? pos->rows : 0, s, "ccs", &nt, &first_rank);
+    if (s != GP_OK) return s;
+    if (dist) {
+        /* every process the same d: max d and max -d in one reduction */
+        double dd[2] = {(double)pos->cols, -(double)pos->cols};
+        if ((s = gp__comm_reduce(comm, dd, 2, GP_REDUCE_MAX, GP_OK, "ccs")) != GP_OK) return s;
+        if (dd[0] != -dd[1])
+            return gp__error(GP_ESHAPE, "ccs: the processes' pairs differ in features (%.0f to "
+                             "%.0f)", -dd[1], dd[0]);
+    }
+    if (nt < 2)
         return gp__error(GP_EINVAL, "ccs: need at least 2 contrast pairs, got %lld",
-                         (long long)pos->rows);
+                         (long long)nt);
     struct gp_ccs *c = gp__ccs_new(pos->cols);
-    if (!c) return GP_ENOMEM;
+    if ((s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, c ? GP_OK : GP_ENOMEM, "ccs")) != GP_OK) {
+        gp_ccs_free(c);
+        return s;
+    }
     c->method = o->method;
     c->norm = o->norm;
-    s = fit_norm(c, pos, 0, "POS");
-    if (s == GP_OK) s = fit_norm(c, neg, 1, "NEG");
+    /* from here every failure is agreed inside the step that meets it, so
+     * all processes leave together */
+    s = fit_norm(c, pos, 0, "POS", comm, nt);
+    if (s == GP_OK) s = fit_norm(c, neg, 1, "NEG", comm, nt);
     if (s == GP_OK) gp__ccs_norm_sync(c);
     if (s == GP_OK) {
         if (o->method == GP_CCS_CCS) {
-            s = fit_ccs(c, pos, neg, o);
+            s = fit_ccs(c, pos, neg, o, nt);
         } else {
-            s = gp__ccs_alloc_tries(c, 1, 0);
+            s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, gp__ccs_alloc_tries(c, 1, 0), "ccs");
             if (s == GP_OK)
-                s = o->method == GP_CCS_CRC ? gp__crc_fit(c, pos, neg) : gp__vinc_fit(c, pos, neg, o);
-            if (s == GP_OK) s = closed_form_loss(c, pos, neg);
+                s = o->method == GP_CCS_CRC ? gp__crc_fit(c, pos, neg, comm)
+                                            : gp__vinc_fit(c, pos, neg, o, nt);
+            /* a failure after the closed form's last reduction (its
+             * eigensolver's workspace, PCA's result) is agreed here */
+            s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, s, "ccs");
+            if (s == GP_OK) s = closed_form_loss(c, pos, neg, comm, nt);
         }
     }
     if (s != GP_OK) {
@@ -388,9 +438,10 @@ static double sigmoid(double z) {
     return e / (1 + e);
 }
 
-static gp_status check_apply(const gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg) {
+static gp_status check_apply(const gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                             int64_t min_rows) {
     if (!c) return gp__error(GP_EINVAL, "ccs: probe is NULL");
-    gp_status s = check_pairs(pos, neg);
+    gp_status s = check_pairs(pos, neg, min_rows);
     if (s != GP_OK) return s;
     if (pos->cols != c->d)
         return gp__error(GP_ESHAPE, "ccs: the pairs have %lld features but the probe was fit on "
@@ -423,7 +474,7 @@ static double pair_logit(const gp_ccs *c, const gp_matrix *pos, const gp_matrix 
 gp_status gp_ccs_credence(const gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
                           double *p_pos, double *p_neg, double *credence) {
     gp__clear_error();
-    gp_status s = check_apply(c, pos, neg);
+    gp_status s = check_apply(c, pos, neg, 1);
     if (s != GP_OK) return s;
     for (int64_t i = 0; i < pos->rows; i++) {
         double pp, pn, l = pair_logit(c, pos, neg, i, &pp, &pn);
@@ -437,7 +488,7 @@ gp_status gp_ccs_credence(const gp_ccs *c, const gp_matrix *pos, const gp_matrix
 gp_status gp_ccs_predict_proba(const gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
                                double *proba) {
     gp__clear_error();
-    gp_status s = check_apply(c, pos, neg);
+    gp_status s = check_apply(c, pos, neg, 1);
     if (s != GP_OK) return s;
     if (!proba) return gp__error(GP_EINVAL, "ccs: proba is NULL");
     for (int64_t i = 0; i < pos->rows; i++) {
@@ -455,20 +506,26 @@ gp_status gp_ccs_predict_proba(const gp_ccs *c, const gp_matrix *pos, const gp_m
  * pairs) keeps the fit finite when the calibration pairs are separable,
  * where the unpenalized a grows without bound and c drifts, moving the
  * threshold off the credence's own 0.5; elsewhere it changes a by ~1e-5. */
-static void platt_fit(const double *x, const int32_t *y, int64_t n, double *a_out,
-                      double *c_out) {
+static gp_status platt_fit(const double *x, const int32_t *y, int64_t n, const gp_comm *comm,
+                           double *a_out, double *c_out) {
     double a = 0, c = 0;
     const double ridge = 1e-3;
+    /* distributed: the sums over the pairs are reduced each step (the
+     * ridge counted once, by rank 0), so every process steps alike */
+    bool lead = !gp__comm_active(comm) || comm->rank == 0;
     for (int it = 0; it < 100; it++) {
-        double ga = -ridge * a, gc = 0, haa = ridge, hac = 0, hcc = 0;
+        double g[5] = {lead ? -ridge * a : 0, 0, lead ? ridge : 0, 0, 0};
         for (int64_t i = 0; i < n; i++) {
             double s = sigmoid(a * x[i] + c), r = (y[i] ? 1.0 : 0.0) - s, v = s * (1 - s);
-            ga += r * x[i];
-            gc += r;
-            haa += v * x[i] * x[i];
-            hac += v * x[i];
-            hcc += v;
+            g[0] += r * x[i];
+            g[1] += r;
+            g[2] += v * x[i] * x[i];
+            g[3] += v * x[i];
+            g[4] += v;
         }
+        gp_status st = gp__comm_reduce(comm, g, 5, GP_REDUCE_SUM, GP_OK, "ccs calibrate");
+        if (st != GP_OK) return st;
+        double ga = g[0], gc = g[1], haa = g[2], hac = g[3], hcc = g[4];
         double det = haa * hcc - hac * hac;
         if (!(det > 1e-300)) break;
         double da = (hcc * ga - hac * gc) / det, dc = (haa * gc - hac * ga) / det;
@@ -478,34 +535,52 @@ static void platt_fit(const double *x, const int32_t *y, int64_t n, double *a_ou
     }
     *a_out = a;
     *c_out = c;
+    return GP_OK;
 }
 
 gp_status gp_ccs_calibrate(gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
                            const int32_t *y) {
+    return gp_ccs_calibrate_comm(c, pos, neg, y, NULL);
+}
+
+gp_status gp_ccs_calibrate_comm(gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                                const int32_t *y, const gp_comm *comm) {
     gp__clear_error();
-    gp_status s = check_apply(c, pos, neg);
+    gp_status s = gp__comm_check(comm, "ccs calibrate");
     if (s != GP_OK) return s;
-    if (!y) return gp__error(GP_EINVAL, "ccs calibrate: labels are NULL");
-    int64_t n = pos->rows, ones = 0;
-    for (int64_t i = 0; i < n; i++) {
+    bool dist = gp__comm_active(comm);
+    s = check_apply(c, pos, neg, dist ? 0 : 1);
+    if (s == GP_OK && !y && pos->rows > 0)
+        s = gp__error(GP_EINVAL, "ccs calibrate: labels are NULL");
+    int64_t n = s == GP_OK ? pos->rows : 0, ones = 0;
+    for (int64_t i = 0; s == GP_OK && i < n; i++) {
         if (y[i] != 0 && y[i] != 1)
-            return gp__error(GP_EINVAL, "ccs calibrate: label %d of pair %lld is not 0 or 1",
-                             (int)y[i], (long long)i);
-        ones += y[i];
+            s = gp__error(GP_EINVAL, "ccs calibrate: label %d of pair %lld is not 0 or 1",
+                          (int)y[i], (long long)i);
+        else ones += y[i];
     }
-    if (ones == 0 || ones == n)
-        return gp__error(GP_EINVAL, "ccs calibrate: the %lld calibration pairs are all %s: need "
-                         "both true and false ones to fix the sign", (long long)n,
-                         ones ? "true" : "false");
-    double *x = gp__alloc_n((size_t)n, sizeof(double));
-    if (!x) return gp__error(GP_ENOMEM, "ccs calibrate: out of memory");
+    double *x = s == GP_OK ? gp__alloc_n((size_t)GP_MAX(n, 1), sizeof(double)) : NULL;
+    if (s == GP_OK && !x) s = gp__error(GP_ENOMEM, "ccs calibrate: out of memory");
+    /* every process's counts, and whether all got this far */
+    double cnt[2] = {(double)n, (double)ones};
+    if ((s = gp__comm_reduce(comm, cnt, 2, GP_REDUCE_SUM, s, "ccs calibrate")) != GP_OK) {
+        gp__free(x);
+        return s;
+    }
+    if (cnt[1] == 0 || cnt[1] == cnt[0]) {
+        gp__free(x);
+        return gp__error(GP_EINVAL, "ccs calibrate: the %.0f calibration pairs are all %s: need "
+                         "both true and false ones to fix the sign", cnt[0],
+                         cnt[1] > 0 ? "true" : "false");
+    }
     for (int64_t i = 0; i < n; i++) {
         double pp, pn;
         x[i] = pair_logit(c, pos, neg, i, &pp, &pn);
     }
     double a, off;
-    platt_fit(x, y, n, &a, &off);
+    s = platt_fit(x, y, n, comm, &a, &off);
     gp__free(x);
+    if (s != GP_OK) return s;
     if (!isfinite(a) || !isfinite(off))
         return gp__error(GP_ENOCONVERGE, "ccs calibrate: the Platt fit diverged");
     if (a < 0) {
@@ -527,7 +602,7 @@ gp_status gp_ccs_transform(const gp_ccs *c, const gp_matrix *X, int which, float
     if (!c || !out) return gp__error(GP_EINVAL, "ccs transform: NULL argument");
     if (which != 0 && which != 1)
         return gp__error(GP_EINVAL, "ccs transform: which must be 0 (POS) or 1 (NEG)");
-    gp_status s = check_set(X, which ? "NEG" : "POS");
+    gp_status s = check_set(X, which ? "NEG" : "POS", 1);
     if (s != GP_OK) return s;
     if (X->cols != c->d)
         return gp__error(GP_ESHAPE, "ccs transform: %lld features, the probe has %lld",

@@ -3,7 +3,15 @@
  * ccs.c owns the object (options, input checks, normalization, credence,
  * calibration, accessors), ccs_optim.c minimizes the CCS loss over all
  * tries at once (AdamW or batched L-BFGS), crc.c holds the closed forms
- * (CRC-TPC, VINC), ccs_io.c saves and loads. */
+ * (CRC-TPC, VINC), ccs_io.c saves and loads.
+ *
+ * Distributed fits (gp_ccs_opts.comm): each process holds its own pairs
+ * (any number, 0 included); every sum over pairs (normalization, each
+ * loss and gradient evaluation, VINC's cross-covariance, CRC's PCA, Platt)
+ * is reduced, so every process runs the same optimizer on the same
+ * numbers and ends with the same probe. Every collective first agrees on
+ * failures (gp__comm_reduce), so a failing process never leaves the
+ * others waiting. */
 #ifndef GP_CCS_INTERNAL_H
 #define GP_CCS_INTERNAL_H
 
@@ -47,23 +55,30 @@ void gp__ccs_normalize_rows(const struct gp_ccs *c, const gp_matrix *X, int whic
 /* One pass over the pairs for P tries at once: for the na tries act[]
  * with parameters theta (P, d + 1) (w then b), the CCS loss L[p] and, when
  * G is not NULL, its gradient G (P, d + 1). Float32 GEMMs on normalized
- * row blocks, float64 sums. */
+ * row blocks, float64 sums. Distributed (comm): pos and neg are this
+ * process's pairs, n_total the pairs of all of them; pass_new and every
+ * pass_eval are collective. pass_eval skips its work when `local` (this
+ * process's status, e.g. cancelled) is not GP_OK and returns the agreed
+ * status: `local` here, GP_EPEER elsewhere. */
 typedef struct gp__ccs_pass gp__ccs_pass;
 gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                           int32_t P, gp__ccs_pass **out);
+                           int32_t P, const gp_comm *comm, int64_t n_total, gp__ccs_pass **out);
 void gp__ccs_pass_free(gp__ccs_pass *ps);
-void gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const double *theta,
-                       double *L, double *G);
+gp_status gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const double *theta,
+                            double *L, double *G, gp_status local);
 
 /* ccs_optim.c: minimize from theta (tries, d + 1) in place; fills the
  * per-try final losses and traces, and iters (2 tries,): the iterations of
- * each try, then whether each stopped on a plateau (1) or at max_iter (0). */
+ * each try, then whether each stopped on a plateau (1) or at max_iter (0).
+ * Collective over o->comm (n_total pairs in all). */
 gp_status gp__ccs_optimize(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                           const gp_ccs_opts *o, double *theta, int32_t *iters);
+                           const gp_ccs_opts *o, int64_t n_total, double *theta, int32_t *iters);
 
-/* crc.c: the closed forms; set c->w (unit) and c->b = 0. */
-gp_status gp__crc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg);
+/* crc.c: the closed forms; set c->w (unit) and c->b = 0. Collective over
+ * comm (n_total pairs in all). */
+gp_status gp__crc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                      const gp_comm *comm);
 gp_status gp__vinc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                       const gp_ccs_opts *o);
+                       const gp_ccs_opts *o, int64_t n_total);
 
 #endif

@@ -15,7 +15,12 @@
  * schedule (full batch, so its results compare one to one with Burns et
  * al.'s code), and a batched L-BFGS (a memory of 10 pairs and an Armijo
  * backtracking line search per try) on L + l2/2 |theta|^2 that stops each
- * try on a loss plateau. */
+ * try on a loss plateau.
+ *
+ * Distributed (o->comm): each process passes over its own pairs and the
+ * evaluation's sums (the tries' losses, gradients and bias sums) are
+ * reduced before anything uses them, so every process takes the same
+ * steps, line-search decisions and stops as one process on all pairs. */
 #include "ccs_internal.h"
 #include "lbfgs_memory.h"
 
@@ -26,7 +31,8 @@
 struct gp__ccs_pass {
     const struct gp_ccs *c;
     const gp_matrix *pos, *neg;
-    int64_t n, d, nb;
+    const gp_comm *comm;
+    int64_t n, n_total, d, nb;   /* this process's pairs, everyone's */
     int32_t P;
     float *xb;      /* (2 nb, d) normalized rows: POS block, then NEG block */
     float *xall;    /* every block normalized once, block k at 2 k nb rows, when it
@@ -34,15 +40,15 @@ struct gp__ccs_pass {
     float *wf;      /* (P, d) */
     float *zf, *rf; /* (2 nb, P) margins, dL/dz */
     float *gf;      /* (P, d) one block's gradient */
-    double *gacc;   /* (P, d) */
-    double *bsum;   /* (P,) */
+    double *red;    /* (P d + 2 P): per pass, the na tries' gradients (na, d),
+                       bias sums (na,) and losses (na,), reduced as one */
 };
 
 /* About 2 MiB of normalized rows per block: the GEMMs' operands stay in
  * cache between the margins and the gradient. */
 static int64_t block_rows(int64_t n, int64_t d) {
     int64_t nb = ((int64_t)1 << 18) / GP_MAX(d, 1);
-    return GP_MIN(GP_MAX(nb, 8), n);
+    return GP_MAX(GP_MIN(GP_MAX(nb, 8), n), 1);  /* 1: a process with no pairs */
 }
 
 /* The normalized pairs are kept when they take at most 1 GiB: normalizing
@@ -55,19 +61,23 @@ static void normalize_block(const gp__ccs_pass *ps, int64_t r0, int64_t nb, floa
 }
 
 gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                           int32_t P, gp__ccs_pass **out) {
+                           int32_t P, const gp_comm *comm, int64_t n_total, gp__ccs_pass **out) {
     *out = NULL;
     gp__ccs_pass *ps = gp__calloc(1, sizeof *ps);
-    if (!ps) return gp__error(GP_ENOMEM, "ccs: out of memory");
+    if (!ps)
+        return gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM,
+                               gp__error(GP_ENOMEM, "ccs: out of memory"), "ccs");
     ps->c = c;
     ps->pos = pos;
     ps->neg = neg;
+    ps->comm = comm;
     ps->n = pos->rows;
+    ps->n_total = n_total;
     ps->d = c->d;
     ps->P = P;
     ps->nb = block_rows(ps->n, ps->d);
     size_t d = (size_t)ps->d, nb = (size_t)ps->nb, p = (size_t)P;
-    if (2 * (uint64_t)ps->n * d * sizeof(float) <= COPY_MAX) {
+    if (ps->n > 0 && 2 * (uint64_t)ps->n * d * sizeof(float) <= COPY_MAX) {
         ps->xall = gp__alloc_n(2 * (size_t)ps->n * d, sizeof(float));
         if (ps->xall)
             for (int64_t r0 = 0; r0 < ps->n; r0 += ps->nb)
@@ -78,12 +88,15 @@ gp_status gp__ccs_pass_new(const struct gp_ccs *c, const gp_matrix *pos, const g
     ps->zf = gp__alloc_n(2 * nb * p, sizeof(float));
     ps->rf = gp__alloc_n(2 * nb * p, sizeof(float));
     ps->gf = gp__alloc_n(p * d, sizeof(float));
-    ps->gacc = gp__alloc_n(p * d, sizeof(double));
-    ps->bsum = gp__alloc_n(p, sizeof(double));
-    if (!ps->xb || !ps->wf || !ps->zf || !ps->rf || !ps->gf || !ps->gacc || !ps->bsum) {
+    ps->red = gp__alloc_n(p * d + 2 * p, sizeof(double));
+    gp_status s = GP_OK;
+    if (!ps->xb || !ps->wf || !ps->zf || !ps->rf || !ps->gf || !ps->red)
+        s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries of %lld features)", (int)P,
+                      (long long)d);
+    s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, s, "ccs");
+    if (s != GP_OK) {
         gp__ccs_pass_free(ps);
-        return gp__error(GP_ENOMEM, "ccs: out of memory (%d tries of %lld features)", (int)P,
-                         (long long)d);
+        return s;
     }
     *out = ps;
     return GP_OK;
@@ -97,8 +110,7 @@ void gp__ccs_pass_free(gp__ccs_pass *ps) {
     gp__free(ps->zf);
     gp__free(ps->rf);
     gp__free(ps->gf);
-    gp__free(ps->gacc);
-    gp__free(ps->bsum);
+    gp__free(ps->red);
     gp__free(ps);
 }
 
@@ -108,17 +120,19 @@ static double sigmoid(double z) {
     return e / (1 + e);
 }
 
-void gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const double *theta,
-                       double *L, double *G) {
-    int64_t d = ps->d, nv = d + 1, n = ps->n;
+gp_status gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const double *theta,
+                            double *L, double *G, gp_status local) {
+    int64_t d = ps->d, nv = d + 1, n = local == GP_OK ? ps->n : 0;
+    /* gradients, then bias sums, then losses: one reduction */
+    double *gacc = ps->red, *bsum = ps->red + (G ? (size_t)na * (size_t)d : 0), *lsum = bsum + na;
     for (int32_t a = 0; a < na; a++) {
         const double *th = theta + act[a] * nv;
         for (int64_t j = 0; j < d; j++) ps->wf[a * d + j] = (float)th[j];
-        L[act[a]] = 0;
-        ps->bsum[a] = 0;
+        lsum[a] = 0;
+        bsum[a] = 0;
     }
-    if (G) memset(ps->gacc, 0, (size_t)na * (size_t)d * sizeof *ps->gacc);
-    double inv_n = 1 / (double)n;
+    if (G) memset(gacc, 0, (size_t)na * (size_t)d * sizeof *gacc);
+    double inv_n = 1 / (double)ps->n_total;
     for (int64_t r0 = 0; r0 < n; r0 += ps->nb) {
         int64_t nb = GP_MIN(ps->nb, n - r0), m = 2 * nb;
         const float *xb = ps->xall ? ps->xall + 2 * r0 * d : ps->xb;
@@ -140,21 +154,31 @@ void gp__ccs_pass_eval(gp__ccs_pass *ps, int32_t na, const int32_t *act, const d
                 ps->rf[(nb + i) * na + a] = (float)rn;
                 bs += rp + rn;
             }
-            L[act[a]] += loss;
-            ps->bsum[a] += bs;
+            lsum[a] += loss;
+            bsum[a] += bs;
         }
         if (!G) continue;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, na, (int)d, (int)m, 1.0f, ps->rf,
                     na, xb, (int)d, 0.0f, ps->gf, (int)d);
-        for (int64_t e = 0; e < (int64_t)na * d; e++) ps->gacc[e] += (double)ps->gf[e];
+        for (int64_t e = 0; e < (int64_t)na * d; e++) gacc[e] += (double)ps->gf[e];
     }
+    int64_t nred = (G ? (int64_t)na * d : 0) + 2 * (int64_t)na;
+    gp_status s = gp__comm_reduce(ps->comm, ps->red, nred, GP_REDUCE_SUM, local, "ccs");
+    if (s != GP_OK) return s;
     for (int32_t a = 0; a < na; a++) {
         int32_t p = act[a];
-        L[p] *= inv_n;
+        L[p] = lsum[a] * inv_n;
         if (!G) continue;
-        memcpy(G + p * nv, ps->gacc + a * d, (size_t)d * sizeof *G);
-        G[p * nv + d] = ps->bsum[a];
+        memcpy(G + p * nv, gacc + a * d, (size_t)d * sizeof *G);
+        G[p * nv + d] = bsum[a];
     }
+    return GP_OK;
+}
+
+/* This process's status at the top of an iteration: cancelled or not
+ * (agreed in the pass that follows). */
+static gp_status cancelled(const gp_ccs_opts *o) {
+    return o->cancel && *o->cancel ? gp__error(GP_ECANCELLED, "ccs: cancelled") : GP_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -175,9 +199,10 @@ static gp_status adam(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o, 
     int32_t T = o->tries;
     int64_t nv = c->d + 1;
     for (int32_t t = 0; t < T; t++) act[t] = t;
+    gp_status s;
     for (int32_t e = 1; e <= o->epochs; e++) {
-        if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "ccs: cancelled");
-        gp__ccs_pass_eval(ps, T, act, theta, c->try_loss, G);
+        if ((s = gp__ccs_pass_eval(ps, T, act, theta, c->try_loss, G, cancelled(o))) != GP_OK)
+            return s;
         double bc1 = 1 - pow(b1, e), bc2 = sqrt(1 - pow(b2, e));
         for (int32_t t = 0; t < T; t++) {
             trace_push(c, t, c->try_loss[t]);
@@ -191,7 +216,7 @@ static gp_status adam(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o, 
         }
         if (o->progress) o->progress(o->progress_user, e, o->epochs, "ccs adam");
     }
-    gp__ccs_pass_eval(ps, T, act, theta, c->try_loss, NULL);
+    if ((s = gp__ccs_pass_eval(ps, T, act, theta, c->try_loss, NULL, GP_OK)) != GP_OK) return s;
     for (int32_t t = 0; t < T; t++) {
         iters[t] = o->epochs;
         iters[T + t] = 1;
@@ -260,7 +285,8 @@ static gp_status lbfgs(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o,
     int64_t nv = B->nv;
     int32_t *conv = iters + T;
     for (int32_t t = 0; t < T; t++) act[t] = t;
-    gp__ccs_pass_eval(ps, T, act, B->x, c->try_loss, B->g);
+    gp_status s = gp__ccs_pass_eval(ps, T, act, B->x, c->try_loss, B->g, GP_OK);
+    if (s != GP_OK) return s;
     for (int32_t t = 0; t < T; t++) {
         B->f[t] = penalize(c->try_loss[t], B->x + t * nv, B->g + t * nv, nv, o->l2);
         B->fring[t * (PLATEAU + 1)] = B->f[t];
@@ -273,14 +299,14 @@ static gp_status lbfgs(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o,
         else ndone++;
     }
     while (na > 0) {
-        if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "ccs: cancelled");
         for (int32_t a = 0; a < na; a++) {
             int32_t p = act[a];
             if (B->fresh[p]) direction(B, p);
             B->fresh[p] = 0;
             for (int64_t e = p * nv; e < (p + 1) * nv; e++) B->xt[e] = B->x[e] + B->step[p] * B->dir[e];
         }
-        gp__ccs_pass_eval(ps, na, act, B->xt, B->Lt, B->gt);
+        if ((s = gp__ccs_pass_eval(ps, na, act, B->xt, B->Lt, B->gt, cancelled(o))) != GP_OK)
+            return s;
         int32_t keep = 0;
         for (int32_t a = 0; a < na; a++) {
             int32_t p = act[a];
@@ -327,56 +353,49 @@ static gp_status lbfgs(struct gp_ccs *c, gp__ccs_pass *ps, const gp_ccs_opts *o,
 }
 
 gp_status gp__ccs_optimize(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                           const gp_ccs_opts *o, double *theta, int32_t *iters) {
+                           const gp_ccs_opts *o, int64_t n_total, double *theta, int32_t *iters) {
     int32_t T = o->tries;
     int64_t nv = c->d + 1;
     size_t tv = (size_t)T * (size_t)nv;
     gp__ccs_pass *ps = NULL;
-    gp_status s = gp__ccs_pass_new(c, pos, neg, T, &ps);
+    gp_status s = gp__ccs_pass_new(c, pos, neg, T, o->comm, n_total, &ps);
     if (s != GP_OK) return s;
+    /* the optimizer's state: allocated, and agreed on, before its first pass */
     int32_t *act = gp__alloc_n((size_t)T * 6, sizeof *act);
-    if (!act) {
-        gp__ccs_pass_free(ps);
-        return gp__error(GP_ENOMEM, "ccs: out of memory");
-    }
-    if (o->optimizer == GP_CCS_ADAM) {
-        double *buf = gp__calloc(3 * tv, sizeof *buf);
-        if (!buf) s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries)", (int)T);
-        else s = adam(c, ps, o, theta, buf, buf + tv, buf + 2 * tv, act, iters);
-        gp__free(buf);
-    } else {
+    bool is_adam = o->optimizer == GP_CCS_ADAM;
+    size_t nd = is_adam ? 3 * tv : tv * (5 + 2 * LM) + (size_t)T * (LM + PLATEAU + 1 + 5);
+    double *buf = act ? gp__calloc(nd, sizeof *buf) : NULL;
+    if (!buf) s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries)", (int)T);
+    s = gp__comm_reduce(o->comm, NULL, 0, GP_REDUCE_SUM, s, "ccs");
+    if (s == GP_OK && is_adam) {
+        s = adam(c, ps, o, theta, buf, buf + tv, buf + 2 * tv, act, iters);
+    } else if (s == GP_OK) {
         lbfgs_state B = {.nv = nv};
-        size_t nd = tv * (5 + 2 * LM) + (size_t)T * (LM + PLATEAU + 1 + 5);
-        double *buf = gp__calloc(nd, sizeof *buf);
-        if (!buf) {
-            s = gp__error(GP_ENOMEM, "ccs: out of memory (%d tries)", (int)T);
-        } else {
-            double *at = buf;
-            B.x = theta;
-            B.g = at, at += tv;
-            B.xt = at, at += tv;
-            B.gt = at, at += tv;
-            B.dir = at, at += tv;
-            at += tv;  /* spare */
-            B.S = at, at += tv * LM;
-            B.Y = at, at += tv * LM;
-            B.rho = at, at += (size_t)T * LM;
-            B.fring = at, at += (size_t)T * (PLATEAU + 1);
-            B.f = at, at += T;
-            B.ft = at, at += T;
-            B.Lt = at, at += T;
-            B.step = at, at += T;
-            B.slope = at;
-            B.mem = act + T;
-            B.head = act + 2 * T;
-            B.nls = act + 3 * T;
-            B.fresh = act + 4 * T;
-            B.alive = act + 5 * T;
-            memset(B.mem, 0, (size_t)T * 5 * sizeof *B.mem);
-            s = lbfgs(c, ps, o, &B, act, iters);
-        }
-        gp__free(buf);
+        double *at = buf;
+        B.x = theta;
+        B.g = at, at += tv;
+        B.xt = at, at += tv;
+        B.gt = at, at += tv;
+        B.dir = at, at += tv;
+        at += tv;  /* spare */
+        B.S = at, at += tv * LM;
+        B.Y = at, at += tv * LM;
+        B.rho = at, at += (size_t)T * LM;
+        B.fring = at, at += (size_t)T * (PLATEAU + 1);
+        B.f = at, at += T;
+        B.ft = at, at += T;
+        B.Lt = at, at += T;
+        B.step = at, at += T;
+        B.slope = at;
+        B.mem = act + T;
+        B.head = act + 2 * T;
+        B.nls = act + 3 * T;
+        B.fresh = act + 4 * T;
+        B.alive = act + 5 * T;
+        memset(B.mem, 0, (size_t)T * 5 * sizeof *B.mem);
+        s = lbfgs(c, ps, o, &B, act, iters);
     }
+    gp__free(buf);
     gp__free(act);
     gp__ccs_pass_free(ps);
     return s;

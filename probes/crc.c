@@ -12,7 +12,10 @@
  * eigenvectors, so the weight only documents the correspondence.
  *
  * Both leave the sign to calibration; until then the largest-|w| entry is
- * made positive, as PCA's components are, so results are reproducible. */
+ * made positive, as PCA's components are, so results are reproducible.
+ *
+ * Distributed: CRC's PCA reduces over the processes itself (gp_pca_fit
+ * with the communicator); VINC reduces its d x d cross-products. */
 #include "ccs_internal.h"
 #include "linalg.h"
 
@@ -28,15 +31,22 @@ static void fix_sign(double *w, int64_t d) {
         for (int64_t j = 0; j < d; j++) w[j] = -w[j];
 }
 
-gp_status gp__crc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg) {
+gp_status gp__crc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
+                      const gp_comm *comm) {
     int64_t n = pos->rows, d = c->d;
-    float *D = gp__alloc_n((size_t)n * (size_t)d, sizeof *D);
+    /* at least one row: a process of a distributed fit may hold none */
+    float *D = gp__alloc_n((size_t)GP_MAX(n, 1) * (size_t)d, sizeof *D);
     float *tmp = gp__alloc_n((size_t)d, sizeof *tmp);
-    if (!D || !tmp) {
+    gp_status s = GP_OK;
+    if (!D || !tmp)
+        s = gp__error(GP_ENOMEM, "crc: out of memory (%lld x %lld differences)", (long long)n,
+                      (long long)d);
+    /* gp_pca_fit cannot be told of this failure: agree on it first */
+    s = gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, s, "crc");
+    if (s != GP_OK) {
         gp__free(D);
         gp__free(tmp);
-        return gp__error(GP_ENOMEM, "crc: out of memory (%lld x %lld differences)",
-                         (long long)n, (long long)d);
+        return s;
     }
     for (int64_t i = 0; i < n; i++) {
         gp__ccs_normalize_rows(c, pos, 0, i, 1, D + i * d, d);
@@ -48,8 +58,9 @@ gp_status gp__crc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *n
     gp_pca_opts po;
     gp_pca_opts_init(&po);
     po.n_components = 1;
+    po.comm = comm;
     gp_pca *pca = NULL;
-    gp_status s = gp_pca_fit(&M, &po, &pca);
+    s = gp_pca_fit(&M, &po, &pca);
     gp__free(D);
     if (s != GP_OK) {
         gp__error_prefix("crc");
@@ -68,9 +79,9 @@ gp_status gp__crc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *n
 }
 
 gp_status gp__vinc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
-                       const gp_ccs_opts *o) {
+                       const gp_ccs_opts *o, int64_t n_total) {
     int64_t n = pos->rows, d = c->d;
-    int64_t nb = GP_MIN(GP_MAX(((int64_t)1 << 17) / d, 8), n);
+    int64_t nb = GP_MAX(GP_MIN(GP_MAX(((int64_t)1 << 17) / d, 8), n), 1);
     size_t dd = (size_t)d * (size_t)d;
     double *A = gp__alloc_n(dd, sizeof *A);
     float *Cf = gp__alloc_n(dd, sizeof *Cf);
@@ -81,13 +92,13 @@ gp_status gp__vinc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *
     if (!A || !Cf || !xp || !xn) {
         s = gp__error(GP_ENOMEM, "vinc: out of memory (%lld x %lld cross-covariance)",
                       (long long)d, (long long)d);
-        goto done;
+        goto reduce;
     }
     memset(A, 0, dd * sizeof *A);
     for (int64_t r0 = 0; r0 < n; r0 += nb) {
         if (o->cancel && *o->cancel) {
             s = gp__error(GP_ECANCELLED, "vinc: cancelled");
-            goto done;
+            goto reduce;
         }
         int64_t m = GP_MIN(nb, n - r0);
         gp__ccs_normalize_rows(c, pos, 0, r0, m, xp, d);
@@ -99,9 +110,13 @@ gp_status gp__vinc_fit(struct gp_ccs *c, const gp_matrix *pos, const gp_matrix *
         for (size_t e = 0; e < dd; e++) A[e] += (double)Cf[e];
         if (o->progress) o->progress(o->progress_user, r0 + m, n, "vinc");
     }
+reduce:
+    /* every process's cross-products summed (d^2 doubles) */
+    if ((s = gp__comm_reduce(o->comm, A, (int64_t)dd, GP_REDUCE_SUM, s, "vinc")) != GP_OK)
+        goto done;
     for (int64_t i = 0; i < d; i++)
         for (int64_t j = i; j < d; j++) {
-            double v = -0.5 * (A[i * d + j] + A[j * d + i]) / (double)n;
+            double v = -0.5 * (A[i * d + j] + A[j * d + i]) / (double)n_total;
             A[i * d + j] = A[j * d + i] = v;
         }
     s = d >= 512 ? gp__eigh_top_mixed(A, d, 1, &w1, c->w) : gp__eigh_top(A, d, 1, &w1, c->w);

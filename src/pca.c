@@ -605,13 +605,14 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
      * all of them got this far) before anything else. */
     int64_t n = 0;
     int32_t first_rank = 0;
-    double dcols = st == GP_OK ? (double)X->cols : 0;
+    /* the largest and (negated) smallest column count: all fail together */
+    double cols[2] = {st == GP_OK ? (double)X->cols : 0, st == GP_OK ? -(double)X->cols : 0};
     st = gp__comm_rows(comm, X ? X->rows : 0, st, "pca", &n, &first_rank);
     if (st == GP_OK && gp__comm_active(comm) &&
-        (st = gp__comm_reduce(comm, &dcols, 1, GP_REDUCE_MAX, st, "pca")) == GP_OK &&
-        dcols != (double)X->cols)
-        st = gp__error(GP_ESHAPE, "pca: this process's X has %lld features, another's %.0f",
-                       (long long)X->cols, dcols);
+        (st = gp__comm_reduce(comm, cols, 2, GP_REDUCE_MAX, st, "pca")) == GP_OK &&
+        cols[0] != -cols[1])
+        st = gp__error(GP_ESHAPE, "pca: the processes' X have %.0f to %.0f features; they must agree",
+                       -cols[1], cols[0]);
     if (st != GP_OK) return st;
     int64_t d = X->cols, mn = GP_MIN(n, d);
     if (n < 2)

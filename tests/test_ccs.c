@@ -138,10 +138,10 @@ static void loss_matches_numpy_and_gradient_finite_differences(void **state) {
     double *th = ref("loss_params", &cnt), *want = ref("loss_values", NULL);
     assert_int_equal(cnt, 3 * nv);
     gp__ccs_pass *ps = NULL;
-    CHECK_OK(gp__ccs_pass_new(c, &P.pos, &P.neg, 3, &ps));
+    CHECK_OK(gp__ccs_pass_new(c, &P.pos, &P.neg, 3, NULL, P.pos.rows, &ps));
     int32_t act[3] = {0, 1, 2};
     double L[3], *G = malloc((size_t)(3 * nv) * sizeof *G);
-    gp__ccs_pass_eval(ps, 3, act, th, L, G);
+    CHECK_OK(gp__ccs_pass_eval(ps, 3, act, th, L, G, GP_OK));
     for (int r = 0; r < 3; r++) expect_close("loss", L[r], want[r], 1e-6, 1e-9);
     /* central differences, each parameter of each row, except where the
      * step would carry a pair across min(p+, p-)'s kink (p+ = p-: the
@@ -166,9 +166,9 @@ static void loss_matches_numpy_and_gradient_finite_differences(void **state) {
             checked++;
             double save = th[r * nv + e], Lp[3], Lm[3];
             th[r * nv + e] = save + h;
-            gp__ccs_pass_eval(ps, 1, &act[r], th, Lp, NULL);
+            CHECK_OK(gp__ccs_pass_eval(ps, 1, &act[r], th, Lp, NULL, GP_OK));
             th[r * nv + e] = save - h;
-            gp__ccs_pass_eval(ps, 1, &act[r], th, Lm, NULL);
+            CHECK_OK(gp__ccs_pass_eval(ps, 1, &act[r], th, Lm, NULL, GP_OK));
             th[r * nv + e] = save;
             double fd = (Lp[r] - Lm[r]) / (2 * h);
             if (fabs(fd - G[r * nv + e]) > 2e-4 * gmax + 1e-7)

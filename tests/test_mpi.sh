@@ -108,11 +108,14 @@ expect_fail 1 "xbad_2.npy: non-finite value NaN at row 5, column 9" \
 expect_fail 1 "xinf.npy: non-finite value +Inf at row 1500, column 2" run 2 pca "$T/xinf.npy" -k 3
 # a missing shard on one rank
 expect_fail 1 "x3_3.npy: no such file" run 4 pca --shard "$T/x3_{rank}.npy" -k 3
+# shards that disagree on the feature count: every rank stops, none waits
+"$PY" -c "import numpy as np; X=np.load('$T/x.npy'); np.save('$T/xd_0.npy', X[:700]); np.save('$T/xd_1.npy', X[700:, :47])"
+expect_fail 1 "features; they must agree" run 2 pca --shard "$T/xd_{rank}.npy" -k 3
 # the svd solver needs one process
 expect_fail 1 "svd solver needs every row" run 2 pca "$T/x.npy" --solver svd
 # usage errors and refusals: once, not once per rank
 expect_fail 2 "need all rows in one process" run 2 pca "$T/x.npy" --labels "$T/labels.npy"
-expect_fail 1 "info does not run distributed yet" run 2 info "$T/x.npy"
+expect_fail 1 "info does not run distributed" run 2 info "$T/x.npy"
 expect_fail 2 "--distribute layers" run 2 sweep --acts "$T/layers.npy@{L}" --labels "$T/labels.npy" \
     --layers 0-3 --out "$T/sw"
 # the MPI build without mpirun is one process

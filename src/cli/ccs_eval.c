@@ -30,14 +30,56 @@ int cli_ccs_score(const char *cmd, const gp_ccs *c, const gp_matrix *pos, const 
     size_t m = (size_t)(n ? n : 1);
     double *pp = p_pos ? p_pos : malloc(m * sizeof *pp), *pn = p_neg ? p_neg : malloc(m * sizeof *pn);
     double *cred = malloc(m * sizeof *cred), *proba = malloc(m * sizeof *proba);
-    double *two = malloc(2 * m * sizeof *two);
-    int rc = (pp && pn && cred && proba && two) ? CLI_OK : cli_fail(cmd, "out of memory");
+    int rc = (pp && pn && cred && proba) ? CLI_OK : cli_fail(cmd, "out of memory");
     if (rc == CLI_OK && (gp_ccs_credence(c, pos, neg, pp, pn, cred) != GP_OK ||
                          gp_ccs_predict_proba(c, pos, neg, proba) != GP_OK))
         rc = cli_fail_gp(cmd);
+    if (rc == CLI_OK) rc = cli_ccs_metrics(cmd, gp_ccs_sign(c) != 0, n, cred, proba, y, n_boot, seed, json, ev);
+    else memset(ev, 0, sizeof *ev);
+    if (!p_pos) free(pp);
+    if (!p_neg) free(pn);
+    free(cred);
+    free(proba);
+    return rc;
+}
+
+int cli_ccs_score_dist(const char *cmd, const gp_ccs *c, const gp_matrix *P, const gp_matrix *N, int64_t k0,
+                       int64_t m, const int32_t *y, int32_t n_boot, uint64_t seed, double *p_pos, double *p_neg,
+                       double *credence, double *proba, cJSON **json, cli_ccs_eval *ev) {
+    const gp_comm *comm = cli_comm();
+    memset(ev, 0, sizeof *ev);
+    int64_t k = P->rows;
+    size_t mm = (size_t)(m ? m : 1), kk = (size_t)(k ? k : 1);
+    double *all = calloc(4 * mm, sizeof *all);   /* p+, p-, credence, P(x+ true) */
+    double *mine = malloc(4 * kk * sizeof *mine);
+    int rc = (all && mine) ? CLI_OK : cli_fail(cmd, "out of memory");
+    if (rc == CLI_OK && k > 0 &&
+        (gp_ccs_credence(c, P, N, mine, mine + kk, mine + 2 * kk) != GP_OK ||
+         gp_ccs_predict_proba(c, P, N, mine + 3 * kk) != GP_OK))
+        rc = cli_fail_gp(cmd);
+    for (int q = 0; rc == CLI_OK && q < 4; q++)
+        memcpy(all + (size_t)q * mm + k0, mine + (size_t)q * kk, (size_t)k * sizeof *all);
+    /* every rank's pairs at their places, zeros elsewhere: the sum is exact */
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK && comm && comm->allreduce(all, 4 * (int64_t)mm, GP_REDUCE_SUM, comm->user) != 0)
+        rc = cli_fail(cmd, "the gather of the pairs' credences across ranks failed");
+    if (rc == CLI_OK)
+        rc = cli_ccs_metrics(cmd, gp_ccs_sign(c) != 0, m, all + 2 * mm, all + 3 * mm, y, n_boot, seed, json, ev);
+    double *outs[4] = {p_pos, p_neg, credence, proba};
+    for (int q = 0; rc == CLI_OK && q < 4; q++)
+        if (outs[q]) memcpy(outs[q], all + (size_t)q * mm, (size_t)m * sizeof *all);
+    free(all);
+    free(mine);
+    return rc;
+}
+
+int cli_ccs_metrics(const char *cmd, int calibrated, int64_t n, const double *cred, const double *proba,
+                    const int32_t *y, int32_t n_boot, uint64_t seed, cJSON **json, cli_ccs_eval *ev) {
+    double *two = malloc(2 * (size_t)(n ? n : 1) * sizeof *two);
+    int rc = two ? CLI_OK : cli_fail(cmd, "out of memory");
     memset(ev, 0, sizeof *ev);
     ev->n = n;
-    ev->calibrated = gp_ccs_sign(c) != 0;
+    ev->calibrated = calibrated;
     cJSON *o = NULL;
     if (rc == CLI_OK) {
         double mean = 0;
@@ -95,10 +137,6 @@ int cli_ccs_score(const char *cmd, const gp_ccs *c, const gp_matrix *pos, const 
     }
     if (rc == CLI_OK) *json = o;
     else cJSON_Delete(o);
-    if (!p_pos) free(pp);
-    if (!p_neg) free(pn);
-    free(cred);
-    free(proba);
     free(two);
     return rc;
 }

@@ -202,6 +202,18 @@ typedef struct cli_ccs_eval {
 int cli_ccs_score(const char *cmd, const gp_ccs *c, const gp_matrix *pos, const gp_matrix *neg,
                   const int32_t *y, int32_t n_boot, uint64_t seed, double *p_pos, double *p_neg,
                   cJSON **json, cli_ccs_eval *ev);
+/* The numbers of cli_ccs_score from n pairs' raw credences and P(x+ true)
+ * (gp_ccs_credence, gp_ccs_predict_proba), e.g. gathered from the ranks of
+ * a distributed run; calibrated: the probe's sign was fixed. */
+int cli_ccs_metrics(const char *cmd, int calibrated, int64_t n, const double *cred, const double *proba,
+                    const int32_t *y, int32_t n_boot, uint64_t seed, cJSON **json, cli_ccs_eval *ev);
+/* Distributed: this rank's pairs (P, N) are pairs [k0, k0 + P->rows) of m
+ * (every rank's, in rank order); every rank receives all m pairs' p_pos,
+ * p_neg, credence and P(x+ true) (each (m,), may be NULL) and computes the
+ * same numbers as cli_ccs_score on all of them. Collective (cli_comm()). */
+int cli_ccs_score_dist(const char *cmd, const gp_ccs *c, const gp_matrix *P, const gp_matrix *N, int64_t k0,
+                       int64_t m, const int32_t *y, int32_t n_boot, uint64_t seed, double *p_pos, double *p_neg,
+                       double *credence, double *proba, cJSON **json, cli_ccs_eval *ev);
 /* --compare on one split: a supervised logistic probe (C = 1) on the
  * normalized differences n+(x+) - n-(x-) of the training pairs with every
  * training label ytr, and a seeded random unit direction on the same

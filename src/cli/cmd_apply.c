@@ -26,6 +26,10 @@ static void help(void) {
            "credence P(x+ true) of each pair and, with --labels (1 = x+ true), the\n"
            "accuracy: sign-calibrated when the probe was calibrated at training (with\n"
            "labels), plus the paper's max(acc, 1 - acc) as paper_accuracy.\n\n"
+           "Under mpirun (make MPI=1) a contrast-pair probe is applied by every rank to\n"
+           "its own contiguous pairs (or {rank} shards); the scores are gathered and\n"
+           "rank 0 writes the report and --scores, equal to one process's. Other probes\n"
+           "and --drop-nonfinite run without mpirun.\n\n"
            "options:\n"
            "  --labels Y        true labels (y.npy, y.txt, y.csv:COLUMN, y.json)\n"
            "  --scores OUT.npy  write the scores w.x + b, (n,) or (n, k) float64 (contrast\n"
@@ -142,10 +146,22 @@ static int apply_pairs(const apply_opts *o) {
     cJSON *met = NULL;
     cli_ccs_eval ev = {0};
     int rc = CLI_OK;
+    /* distributed: each rank scores its own contiguous pairs (or shards),
+     * pair row0 onwards of n; the scores are gathered; rank 0 writes */
+    bool dist = cli_ranks() > 1;
     if (gp_ccs_load(o->probe, &c) != GP_OK) rc = cli_fail_gp("apply");
     if (rc == CLI_OK && (!cli_load_matrix("apply", o->pos, report, o->nf, &tp, &P) ||
                          !cli_load_matrix("apply", o->neg, report, o->nf, &tn, &N)))
         rc = CLI_FAIL;
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    int64_t n = rc == CLI_OK ? P.rows : 0, row0 = 0;
+    if (rc == CLI_OK && dist) {
+        int64_t nneg = cli_dist_sum(N.rows);
+        cli_dist_offset(P.rows, &row0, &n);
+        if (n != nneg)
+            rc = cli_fail("apply", "%s has %lld rows and %s %lld: row i of each must be the two answers of "
+                          "statement i", o->pos, (long long)n, o->neg, (long long)nneg);
+    }
     if (rc == CLI_OK && (P.rows != N.rows || P.cols != N.cols))
         rc = cli_fail("apply", "%s (%lld x %lld) and %s (%lld x %lld) differ in shape: row i of each must be the two "
                       "answers of statement i", o->pos, (long long)P.rows, (long long)P.cols, o->neg,
@@ -153,18 +169,25 @@ static int apply_pairs(const apply_opts *o) {
     if (rc == CLI_OK && P.cols != gp_ccs_n_features(c))
         rc = cli_fail("apply", "%s: %lld features, but the probe %s was trained on %lld", o->pos, (long long)P.cols,
                       o->probe, (long long)gp_ccs_n_features(c));
-    if (rc == CLI_OK && o->labels && !cli_load_labels("apply", o->labels, o->pos, P.rows, &l)) rc = CLI_FAIL;
+    if (rc == CLI_OK && o->labels && !cli_load_labels("apply", o->labels, o->pos, n, &l)) rc = CLI_FAIL;
     if (rc == CLI_OK) rc = cli_nonfinite_apply(o->nf, "apply", report, l, false, NULL);
+    if (rc == CLI_OK && !dist) n = P.rows;   /* after --drop-nonfinite */
     if (rc == CLI_OK && l) rc = map_labels(gp_ccs_metadata(c, "classes"), 2, o->labels, l, &y);
-    size_t m = (size_t)(P.rows ? P.rows : 1);
+    size_t m = (size_t)(n ? n : 1);
     if (rc == CLI_OK && (!(cred = malloc(m * sizeof *cred)) || !(proba = malloc(m * sizeof *proba))))
         rc = cli_fail("apply", "out of memory");
-    if (rc == CLI_OK && (gp_ccs_credence(c, &P, &N, NULL, NULL, cred) != GP_OK ||
-                         gp_ccs_predict_proba(c, &P, &N, proba) != GP_OK))
-        rc = cli_fail_gp("apply");
-    if (rc == CLI_OK) rc = cli_ccs_score("apply", c, &P, &N, y, o->n_boot, o->seed, NULL, NULL, &met, &ev);
-    if (rc == CLI_OK && o->scores) {
-        int64_t shape[1] = {P.rows};
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK && dist) {
+        rc = cli_ccs_score_dist("apply", c, &P, &N, row0, n, y, o->n_boot, o->seed, NULL, NULL, cred, proba, &met, &ev);
+    } else if (rc == CLI_OK) {
+        if (gp_ccs_credence(c, &P, &N, NULL, NULL, cred) != GP_OK || gp_ccs_predict_proba(c, &P, &N, proba) != GP_OK)
+            rc = cli_fail_gp("apply");
+        if (rc == CLI_OK) rc = cli_ccs_score("apply", c, &P, &N, y, o->n_boot, o->seed, NULL, NULL, &met, &ev);
+    }
+    if (rc == CLI_OK) cli_report_distributed(report, P.rows);   /* collective */
+    bool writer = cli_rank() == 0;
+    if (rc == CLI_OK && o->scores && writer) {
+        int64_t shape[1] = {n};
         if (gp_npy_write(o->scores, GP_DTYPE_F64, 1, shape, proba) != GP_OK) rc = cli_fail_gp("apply");
     }
     const char *method = c ? gp_ccs_method_name(gp_ccs_get_method(c)) : "";
@@ -177,7 +200,7 @@ static int apply_pairs(const apply_opts *o) {
         cJSON_AddStringToObject(report, "method", method);
         cJSON_AddStringToObject(report, "norm", gp_ccs_norm_name(gp_ccs_get_norm(c)));
         cJSON_AddBoolToObject(report, "calibrated", ev.calibrated);
-        cJSON_AddNumberToObject(report, "n", (double)P.rows);
+        cJSON_AddNumberToObject(report, "n", (double)n);
         if (y) {
             cJSON_AddNumberToObject(report, "accuracy", ev.calibrated ? ev.sign_calibrated_accuracy : ev.accuracy);
             cJSON_AddNumberToObject(report, "paper_accuracy", ev.accuracy);
@@ -187,16 +210,19 @@ static int apply_pairs(const apply_opts *o) {
         }
         cJSON_AddItemToObject(report, "metrics", met);
         met = NULL;
-        cJSON_AddItemToObject(report, "credence", cli_json_doubles(cred, P.rows));
-        cJSON_AddItemToObject(report, "proba", cli_json_doubles(proba, P.rows));
-        if (o->json) rc = cli_report_write(report, "apply", o->json);
+        cJSON_AddItemToObject(report, "credence", cli_json_doubles(cred, n));
+        cJSON_AddItemToObject(report, "proba", cli_json_doubles(proba, n));
+    }
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK) {
+        if (o->json && writer) rc = cli_report_write(report, "apply", o->json);
         else cJSON_Delete(report);
         report = NULL;
     }
-    if (rc == CLI_OK && !o->quiet) {
+    if (rc == CLI_OK && !o->quiet && writer) {
         const char *ncal = gp_ccs_metadata(c, "calibration_pairs");
         printf("apply %s to %s / %s: %lld pairs, %s probe (norm %s, %s)\n", o->probe, o->pos, o->neg,
-               (long long)P.rows, method, gp_ccs_norm_name(gp_ccs_get_norm(c)),
+               (long long)n, method, gp_ccs_norm_name(gp_ccs_get_norm(c)),
                ev.calibrated ? "sign calibrated at training" : "uncalibrated: the sign is unknown");
         if (ncal && ev.calibrated) printf("  calibrated on %s labeled training pairs\n", ncal);
         if (y && ev.calibrated)
@@ -271,6 +297,12 @@ int cmd_apply(int argc, char **argv) {
                      n_boot, seed, quiet, &nf};
     int pair = is_pair_probe(probe_path);
     if (pair < 0) return CLI_FAIL;
+    if (cli_ranks() > 1 && !pair)
+        return cli_fail("apply", "%s: under mpirun apply scores contrast-pair probes (ccs, crc, vinc) only; run "
+                        "it without mpirun", probe_path);
+    if (cli_ranks() > 1 && nf.drop)
+        return cli_usage_error("apply", USAGE, "--drop-nonfinite needs every pair in one process: run it without "
+                               "mpirun");
     if (pair && !ao.neg)
         return cli_fail("apply", "%s is a contrast-pair probe (%s): give two inputs, POS and NEG (row i of each = "
                         "the two answers of statement i)", probe_path, pair_method(probe_path));

@@ -93,6 +93,14 @@ static void help(void) {
     printf("\n");
     printf("Labels: the second class in sorted order (1, true, yes...) means x+ is the\n"
            "true answer.\n\n"
+           "Distributed (make MPI=1; mpirun -np N geoprobe ccs POS NEG ...): each rank\n"
+           "reads its own contiguous rows of POS and NEG (or its own shards, with\n"
+           "{rank} in both names); --labels is the file for every pair. The split,\n"
+           "folds, calibration pairs and restarts are those of one process (same\n"
+           "seed), the sums of the fit are reduced across the ranks, and the scores are\n"
+           "gathered, so the report equals the one-process report to rounding; rank 0\n"
+           "writes --json, --save and --plot. --compare and --drop-nonfinite need every\n"
+           "pair in one process: run them without mpirun.\n\n"
            "Examples:\n"
            "  D=datasets/larger_than\n"
            "  geoprobe ccs $D/pos_layer3.npy $D/neg_layer3.npy --labels $D/labels.npy --compare\n"
@@ -109,6 +117,8 @@ typedef struct ccs_args {
     uint64_t seed;
     gp_ccs_opts o;
     cli_nonfinite nf;           /* --drop-nonfinite */
+    int64_t row0;               /* distributed: the pair index (in all ranks'
+                                   pairs) of this rank's first pair; 0 alone */
 } ccs_args;
 
 /* ------------------------------------------------------------------ */
@@ -150,32 +160,70 @@ static void fit_result_free(fit_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* Fit on train rows, calibrate (labels), score train and test rows. nte =
- * 0: the test pairs are the training pairs. n_boot: test intervals. */
+/* Distributed runs: the splits are lists of pair indices over every
+ * rank's pairs (in rank order, as one process numbers them), ascending, so
+ * this rank's pairs (row0 .. row0 + rows) are one run of each list. */
+static void local_run(const int64_t *list, int64_t m, int64_t row0, int64_t rows, int64_t *k0, int64_t *k) {
+    int64_t i = 0;
+    while (i < m && list[i] < row0) i++;
+    *k0 = i;
+    while (i < m && list[i] < row0 + rows) i++;
+    *k = i - *k0;
+}
+
+/* This rank's part of a list: its local rows, copied. */
+static bool copy_run(const gp_matrix *X, const int64_t *list, int64_t k0, int64_t k, int64_t row0, gp_matrix *out) {
+    int64_t *idx = malloc((size_t)(k ? k : 1) * sizeof *idx);
+    if (!idx) return false;
+    for (int64_t i = 0; i < k; i++) idx[i] = list[k0 + i] - row0;
+    bool ok = cli_rows_copy(X, idx, k, out);
+    free(idx);
+    return ok;
+}
+
+/* Score the m pairs of a list, this rank holding its run [k0, k0 +
+ * P->rows) of them; every rank gets the same numbers. Collective. */
+static int score_list(const ccs_args *a, const gp_ccs *c, const gp_matrix *P, const gp_matrix *N, int64_t k0,
+                      int64_t m, const int32_t *y, int32_t n_boot, double *p_pos, double *p_neg, cJSON **json,
+                      cli_ccs_eval *ev) {
+    if (cli_ranks() == 1) return cli_ccs_score("ccs", c, P, N, y, n_boot, a->seed, p_pos, p_neg, json, ev);
+    return cli_ccs_score_dist("ccs", c, P, N, k0, m, y, n_boot, a->seed, p_pos, p_neg, NULL, NULL, json, ev);
+}
+
+/* Fit on train pairs, calibrate (labels), score train and test pairs. tr
+ * and te are ascending pair indices over every rank's pairs (pos and neg
+ * are this rank's, from a->row0; y every rank's). nte = 0: the test pairs
+ * are the training pairs. n_boot: test intervals. Collective: every rank
+ * returns the same status, with the same numbers. */
 static int fit_split(const ccs_args *a, const gp_matrix *pos, const gp_matrix *neg, const int32_t *y,
                      const int64_t *tr, int64_t ntr, const int64_t *te, int64_t nte, int32_t n_boot,
                      fit_result *r) {
     memset(r, 0, sizeof *r);
     gp_matrix Ptr = {0}, Ntr = {0}, Pte = {0}, Nte = {0}, Pc = {0}, Nc = {0};
     int32_t *ytr = NULL, *yte = NULL, *yc = NULL;
-    int64_t *cal = NULL;
+    int64_t *cal = NULL, *cal_mine = NULL;
     int rc = CLI_OK;
     if (ntr < 2)
         return cli_fail("ccs", "the training split holds %lld pair%s; a contrast-pair probe needs at least 2 "
                         "(lower --test-frac or --folds)", (long long)ntr, ntr == 1 ? "" : "s");
-    if (!cli_rows_copy(pos, tr, ntr, &Ptr) || !cli_rows_copy(neg, tr, ntr, &Ntr) ||
-        (nte > 0 && (!cli_rows_copy(pos, te, nte, &Pte) || !cli_rows_copy(neg, te, nte, &Nte))))
+    int64_t tk0, tk, ek0 = 0, ek = 0;
+    local_run(tr, ntr, a->row0, pos->rows, &tk0, &tk);
+    if (nte > 0) local_run(te, nte, a->row0, pos->rows, &ek0, &ek);
+    if (!copy_run(pos, tr, tk0, tk, a->row0, &Ptr) || !copy_run(neg, tr, tk0, tk, a->row0, &Ntr) ||
+        (nte > 0 && (!copy_run(pos, te, ek0, ek, a->row0, &Pte) || !copy_run(neg, te, ek0, ek, a->row0, &Nte))))
         rc = cli_fail("ccs", "out of memory");
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     double t0 = cli_seconds();
     if (rc == CLI_OK && gp_ccs_fit(&Ptr, &Ntr, &a->o, &r->c) != GP_OK) rc = cli_fail_gp("ccs");
     r->fit_seconds = cli_seconds() - t0;
     const gp_matrix *P2 = nte > 0 ? &Pte : &Ptr, *N2 = nte > 0 ? &Nte : &Ntr;
-    int64_t n2 = nte > 0 ? nte : ntr;
+    int64_t n2 = nte > 0 ? nte : ntr, k2 = nte > 0 ? ek0 : tk0;
     if (rc == CLI_OK && y) {
         ytr = malloc((size_t)ntr * sizeof *ytr);
         yte = malloc((size_t)n2 * sizeof *yte);
         cal = malloc((size_t)ntr * sizeof *cal);
-        if (!ytr || !yte || !cal) rc = cli_fail("ccs", "out of memory");
+        cal_mine = malloc((size_t)ntr * sizeof *cal_mine);
+        if (!ytr || !yte || !cal || !cal_mine) rc = cli_fail("ccs", "out of memory");
         for (int64_t i = 0; rc == CLI_OK && i < ntr; i++) {
             ytr[i] = y[tr[i]];
             cal[i] = i;
@@ -198,21 +246,28 @@ static int fit_split(const ccs_args *a, const gp_matrix *pos, const gp_matrix *n
             rc = cli_fail("ccs", "the %lld calibration pair%s hold%s only %s pairs; the sign needs both a true and "
                           "a false one (raise --calibrate or change --seed)", (long long)r->n_calib,
                           r->n_calib == 1 ? "" : "s", r->n_calib == 1 ? "s" : "", seen[1] ? "true" : "false");
-        if (rc == CLI_OK && (!cli_rows_copy(&Ptr, cal, r->n_calib, &Pc) || !cli_rows_copy(&Ntr, cal, r->n_calib, &Nc) ||
-                             !(yc = malloc((size_t)r->n_calib * sizeof *yc))))
+        /* this rank's calibration pairs (rows of its training pairs), in
+         * the seed's order */
+        int64_t nc = 0;
+        for (int64_t i = 0; rc == CLI_OK && i < r->n_calib; i++)
+            if (cal[i] >= tk0 && cal[i] < tk0 + tk) cal_mine[nc++] = cal[i] - tk0;
+        if (rc == CLI_OK && (!cli_rows_copy(&Ptr, cal_mine, nc, &Pc) || !cli_rows_copy(&Ntr, cal_mine, nc, &Nc) ||
+                             !(yc = malloc((size_t)(nc ? nc : 1) * sizeof *yc))))
             rc = cli_fail("ccs", "out of memory");
-        for (int64_t i = 0; rc == CLI_OK && i < r->n_calib; i++) yc[i] = ytr[cal[i]];
-        if (rc == CLI_OK && gp_ccs_calibrate(r->c, &Pc, &Nc, yc) != GP_OK) rc = cli_fail_gp("ccs");
+        for (int64_t i = 0; rc == CLI_OK && i < nc; i++) yc[i] = ytr[tk0 + cal_mine[i]];
+        if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+        if (rc == CLI_OK && gp_ccs_calibrate_comm(r->c, &Pc, &Nc, yc, cli_comm()) != GP_OK) rc = cli_fail_gp("ccs");
     }
-    if (rc == CLI_OK) rc = cli_ccs_score("ccs", r->c, &Ptr, &Ntr, ytr, 0, a->seed, NULL, NULL, &r->train, &r->tr);
+    if (rc == CLI_OK) rc = score_list(a, r->c, &Ptr, &Ntr, tk0, ntr, ytr, 0, NULL, NULL, &r->train, &r->tr);
     if (rc == CLI_OK) {
         r->nte = n2;
         r->te_ppos = malloc((size_t)n2 * sizeof *r->te_ppos);
         r->te_pneg = malloc((size_t)n2 * sizeof *r->te_pneg);
         if (!r->te_ppos || !r->te_pneg) rc = cli_fail("ccs", "out of memory");
+        if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     }
     if (rc == CLI_OK)
-        rc = cli_ccs_score("ccs", r->c, P2, N2, yte, n_boot, a->seed, r->te_ppos, r->te_pneg, &r->test, &r->te);
+        rc = score_list(a, r->c, P2, N2, k2, n2, yte, n_boot, r->te_ppos, r->te_pneg, &r->test, &r->te);
     if (rc == CLI_OK && nte == 0) cJSON_AddStringToObject(r->test, "note", "the training pairs (--test-frac 0)");
     if (rc == CLI_OK && a->compare) {
         r->has_cmp = 1;
@@ -223,7 +278,7 @@ static int fit_split(const ccs_args *a, const gp_matrix *pos, const gp_matrix *n
         yte = NULL;
     }
     free(Ptr.data); free(Ntr.data); free(Pte.data); free(Nte.data); free(Pc.data); free(Nc.data);
-    free(ytr); free(yte); free(yc); free(cal);
+    free(ytr); free(yte); free(yc); free(cal); free(cal_mine);
     return rc;
 }
 
@@ -382,10 +437,10 @@ static int plot_pairs(ccs_args *a, const fit_result *r, cJSON *report) {
 /* ------------------------------------------------------------------ */
 
 /* K folds: K fits, each evaluated on its held-out fold; means over folds.
- * The probe reported and saved is refit on every pair. */
-static int run_folds(const ccs_args *a, const gp_matrix *pos, const gp_matrix *neg, const int32_t *y,
+ * The probe reported and saved is refit on every pair. n: every rank's
+ * pairs (the folds are those of one process). */
+static int run_folds(const ccs_args *a, const gp_matrix *pos, const gp_matrix *neg, const int32_t *y, int64_t n,
                      fit_result *final, cJSON **cv, cJSON **test, cli_ccs_eval *mean_te, cli_ccs_compare *mean_cmp) {
-    int64_t n = pos->rows;
     int32_t K = a->folds;
     int32_t *fold = malloc((size_t)n * sizeof *fold), *strata = calloc((size_t)n, sizeof *strata);
     int64_t *tr = malloc((size_t)n * sizeof *tr), *te = malloc((size_t)n * sizeof *te);
@@ -396,6 +451,7 @@ static int run_folds(const ccs_args *a, const gp_matrix *pos, const gp_matrix *n
     int rc = (fold && strata && tr && te && f_acc && f_cal && f_auc && f_loss && oof_pp && oof_pn && (oof_y || !y))
                  ? CLI_OK : cli_fail("ccs", "out of memory");
     if (rc == CLI_OK && gp_split_kfold(y ? y : strata, n, y ? 2 : 1, K, a->seed, fold) != GP_OK) rc = cli_fail_gp("ccs");
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     memset(mean_te, 0, sizeof *mean_te);
     memset(mean_cmp, 0, sizeof *mean_cmp);
     mean_te->calibrated = y != NULL;
@@ -476,9 +532,8 @@ static int run_folds(const ccs_args *a, const gp_matrix *pos, const gp_matrix *n
     return rc;
 }
 
-static int run_holdout(const ccs_args *a, const gp_matrix *pos, const gp_matrix *neg, const int32_t *y,
+static int run_holdout(const ccs_args *a, const gp_matrix *pos, const gp_matrix *neg, const int32_t *y, int64_t n,
                        fit_result *r) {
-    int64_t n = pos->rows;
     uint8_t *is_test = calloc((size_t)n, 1);
     int32_t *strata = calloc((size_t)n, sizeof *strata);
     int64_t *tr = malloc((size_t)n * sizeof *tr), *te = malloc((size_t)n * sizeof *te);
@@ -490,6 +545,7 @@ static int run_holdout(const ccs_args *a, const gp_matrix *pos, const gp_matrix 
         if (is_test[i]) te[nte++] = i;
         else tr[ntr++] = i;
     }
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
     if (rc == CLI_OK) rc = fit_split(a, pos, neg, y, tr, ntr, te, nte, a->n_boot, r);
     free(is_test); free(strata); free(tr); free(te);
     return rc;
@@ -649,22 +705,43 @@ int cmd_ccs(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc < 0) return CLI_OK;   /* --help */
     if (rc != CLI_OK) return rc;
+    if (cli_ranks() > 1) {
+        /* the same usage error on every rank; cli_usage_error prints once */
+        if (a.compare || a.nf.drop)
+            return cli_usage_error("ccs", USAGE, "--compare and --drop-nonfinite need every pair in one process: "
+                                   "run them without mpirun");
+        if (cli_rank() != 0) a.quiet = 1;
+        a.o.comm = cli_comm();
+    }
 
     cJSON *report = cli_report_new("ccs");
     gp_tensor *tp = NULL, *tn = NULL;
     gp_labels *l = NULL;
-    gp_matrix P, N;
+    gp_matrix P = {0}, N = {0};
     if (!cli_load_matrix("ccs", a.pos, report, &a.nf, &tp, &P) || !cli_load_matrix("ccs", a.neg, report, &a.nf, &tn, &N))
         rc = CLI_FAIL;
+    /* distributed: every rank has its pairs before the first collective;
+     * n counts every rank's pairs, numbered in rank order from a.row0 */
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    int64_t n = P.rows;
+    if (rc == CLI_OK && cli_ranks() > 1) {
+        int64_t nneg = cli_dist_sum(N.rows);
+        cli_dist_offset(P.rows, &a.row0, &n);
+        if (n != nneg)
+            rc = cli_fail("ccs", "%s has %lld rows and %s %lld: row i of each must be the two answers of statement i",
+                          a.pos, (long long)n, a.neg, (long long)nneg);
+    }
     if (rc == CLI_OK && (P.rows != N.rows || P.cols != N.cols))
         rc = cli_fail("ccs", "%s (%lld x %lld) and %s (%lld x %lld) differ in shape: row i of each must be the two "
                       "answers of statement i", a.pos, (long long)P.rows, (long long)P.cols, a.neg,
                       (long long)N.rows, (long long)N.cols);
-    if (rc == CLI_OK && a.labels && !cli_load_labels("ccs", a.labels, a.pos, P.rows, &l)) rc = CLI_FAIL;
+    if (rc == CLI_OK && a.labels && !cli_load_labels("ccs", a.labels, a.pos, n, &l)) rc = CLI_FAIL;
     if (rc == CLI_OK) rc = cli_nonfinite_apply(&a.nf, "ccs", report, l, true, NULL);
-    if (rc == CLI_OK && P.rows < 2)
+    if (rc == CLI_OK && cli_ranks() == 1) n = P.rows;   /* after --drop-nonfinite */
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK && n < 2)
         rc = cli_fail("ccs", "%s: %lld contrast pair%s; a contrast-pair probe needs at least 2", a.pos,
-                      (long long)P.rows, P.rows == 1 ? "" : "s");
+                      (long long)n, n == 1 ? "" : "s");
     if (rc == CLI_OK && l && gp_labels_n_classes(l) != 2)
         rc = cli_fail("ccs", "%s: %d class%s; contrast-pair labels are binary (1 = x+ is the true answer) and need "
                       "both values", a.labels, (int)gp_labels_n_classes(l), gp_labels_n_classes(l) == 1 ? "" : "es");
@@ -676,9 +753,9 @@ int cmd_ccs(int argc, char **argv) {
     cli_ccs_eval te = {0};
     cli_ccs_compare cmp = {0};
     if (rc == CLI_OK) {
-        if (a.folds) rc = run_folds(&a, &P, &N, y, &r, &cv, &fold_test, &te, &cmp);
+        if (a.folds) rc = run_folds(&a, &P, &N, y, n, &r, &cv, &fold_test, &te, &cmp);
         else {
-            rc = run_holdout(&a, &P, &N, y, &r);
+            rc = run_holdout(&a, &P, &N, y, n, &r);
             te = r.te;
             cmp = r.cmp;
         }
@@ -688,9 +765,10 @@ int cmd_ccs(int argc, char **argv) {
     size_t text_len = 0;
     FILE *out = rc == CLI_OK ? open_memstream(&text, &text_len) : NULL;
     if (rc == CLI_OK && !out) rc = cli_fail("ccs", "out of memory");
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;   /* the report's collective follows */
     if (rc == CLI_OK) {
         fprintf(out, "%s on %s / %s (%lld pairs x %lld)", gp_ccs_method_name(a.o.method), a.pos, a.neg,
-                (long long)P.rows, (long long)P.cols);
+                (long long)n, (long long)P.cols);
         if (a.labels) fprintf(out, ", labels %s\n", a.labels);
         else fprintf(out, ", no labels (no accuracy; the sign is unknown)\n");
         print_fit(out, &a, r.c);
@@ -712,7 +790,7 @@ int cmd_ccs(int argc, char **argv) {
     if (out) fclose(out);
     if (rc == CLI_OK) {
         add_fit_keys(report, r.c);
-        cJSON_AddNumberToObject(report, "n", (double)P.rows);
+        cJSON_AddNumberToObject(report, "n", (double)n);
         cJSON_AddNumberToObject(report, "d", (double)P.cols);
         cJSON_AddNumberToObject(report, "fit_seconds", r.fit_seconds);
         if (y) {
@@ -745,17 +823,21 @@ int cmd_ccs(int argc, char **argv) {
             r.train = r.test = NULL;
         }
         if (a.compare) cJSON_AddItemToObject(report, "compare", compare_json(&a, &cmp, &te));
-        if (a.o.method == GP_CCS_CCS && !gp_ccs_converged(r.c) && a.o.optimizer == GP_CCS_LBFGS)
+        cli_report_distributed(report, P.rows);   /* collective */
+        if (a.o.method == GP_CCS_CCS && !gp_ccs_converged(r.c) && a.o.optimizer == GP_CCS_LBFGS && cli_rank() == 0)
             fprintf(stderr, "geoprobe ccs: warning: L-BFGS stopped at %d iterations before the loss settled "
                     "(raise --max-iter)\n", (int)gp_ccs_n_iter(r.c));
     }
     /* The plot first (into a temporary file), so a failed plot writes
      * nothing; it takes its place only after every other output. */
-    if (rc == CLI_OK && a.plot.path) rc = plot_pairs(&a, &r, report);
-    if (rc == CLI_OK && a.save) rc = save_probe(&a, r.c, l, report, r.n_calib, a.folds ? P.rows : r.tr.n);
-    if (rc == CLI_OK && a.json) rc = cli_report_write(report, "ccs", a.json);
+    /* distributed: every rank holds the same numbers; rank 0 writes */
+    bool writer = cli_rank() == 0;
+    if (rc == CLI_OK && a.plot.path && writer) rc = plot_pairs(&a, &r, report);
+    if (rc == CLI_OK && a.save && writer) rc = save_probe(&a, r.c, l, report, r.n_calib, a.folds ? n : r.tr.n);
+    if (!cli_dist_ok(rc == CLI_OK)) rc = CLI_FAIL;
+    if (rc == CLI_OK && a.json && writer) rc = cli_report_write(report, "ccs", a.json);
     else cJSON_Delete(report);
-    if (rc == CLI_OK) rc = cli_plot_commit(&a.plot, "ccs");
+    if (rc == CLI_OK && writer) rc = cli_plot_commit(&a.plot, "ccs");
     else cli_plot_discard(&a.plot);
     if (rc == CLI_OK && !a.quiet && text) fwrite(text, 1, text_len, stdout);
     free(text);

@@ -235,8 +235,8 @@ char *cli_dist_shard(const char *pattern) {
 
 int cli_dist_refuse(const char *cmd) {
     if (cli_ranks() <= 1) return CLI_OK;
-    return cli_fail(cmd, "%s does not run distributed yet; under mpirun use pca, similarity or "
-                    "sweep --distribute layers (or run %s without mpirun)", cmd, cmd);
+    return cli_fail(cmd, "%s does not run distributed; under mpirun use pca, probe, ccs, apply, "
+                    "similarity or sweep --distribute layers (or run %s without mpirun)", cmd, cmd);
 }
 
 void cli_report_distributed(cJSON *report, int64_t my_rows) {
