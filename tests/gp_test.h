@@ -11,8 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "geoprobe.h"
+
+/* A standard normal draw from a fixed LCG stream *s (Box-Muller): test
+ * data that is the same on every run and machine, without fixtures. */
+static inline double lcg_normal(uint64_t *s) {
+    double u[2];
+    for (int i = 0; i < 2; i++) {
+        *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+        u[i] = ((double)(*s >> 11) + 0.5) / 9007199254740992.0;
+    }
+    return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
+}
 
 /* Path of a fixture file; static buffer per call site is not needed: each
  * call returns a fresh malloc'd string the test frees (or leaks into the

@@ -21,14 +21,6 @@
 
 static float X[N * D], Y[N * D];
 
-static double lcg_normal(uint64_t *s) {
-    double u[2];
-    for (int i = 0; i < 2; i++) {
-        *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-        u[i] = ((double)(*s >> 11) + 0.5) / 9007199254740992.0;
-    }
-    return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
-}
 
 /* Anisotropic, with an outlier dimension far from zero like real
  * activations; Y shares a few directions with X. */

@@ -23,14 +23,6 @@ static float X[N * D];
 static int32_t Y2[N], Y3[N];
 static double T[N];
 
-static double lcg_normal(uint64_t *s) {
-    double u[2];
-    for (int i = 0; i < 2; i++) {
-        *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-        u[i] = ((double)(*s >> 11) + 0.5) / 9007199254740992.0;
-    }
-    return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]);
-}
 
 /* Overlapping classes (so logistic has a finite optimum), an outlier
  * dimension far from zero, a continuous target for ridge. */
