@@ -57,18 +57,8 @@ if [ $TORCH = 1 ] && ! $PY -c "import torch" 2>/dev/null; then
     TORCH=0
 fi
 
-# wait_idle: the machine is shared; before each timed run wait (at most
-# IDLE_WAIT seconds) for a second in which the CPUs are >= 90% idle, so that
-# another user's job does not land in one side's timings only.
-wait_idle() {
-    t=0
-    while [ $t -lt "$IDLE_WAIT" ]; do
-        idle=$(vmstat 1 2 | tail -1 | awk '{print $15}')
-        [ "$idle" -ge 90 ] && return 0
-        t=$((t + 2))
-    done
-    echo "warning: the machine stayed busy; timings are contended" >&2
-}
+BENCH_IDLE_WAIT=$IDLE_WAIT
+. bench/lib.sh   # wait_idle
 
 # median FILE: the median of the numbers in FILE, one a line
 median() { sort -g "$1" | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }

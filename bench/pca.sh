@@ -37,18 +37,8 @@ cc -O2 -std=c11 -Iinclude $(pkg-config --cflags openblas 2>/dev/null) -o "$OUT/p
 have_time=0
 [ -x /usr/bin/time ] && have_time=1
 
-# wait_idle: the machine is shared; before each timed run wait (at most
-# ~5 min) for a second in which the CPUs are >= 90% idle, so that another
-# user's job does not land in one side's timings only.
-wait_idle() {
-    t=0
-    while [ $t -lt 300 ]; do
-        idle=$(vmstat 1 2 | tail -1 | awk '{print $15}')
-        [ "$idle" -ge 90 ] && return 0
-        t=$((t + 2))
-    done
-    echo "warning: the machine stayed busy; timings are contended" >&2
-}
+BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-300}
+. bench/lib.sh   # wait_idle
 
 # run NAME CMD...: REPS runs; prints "median_seconds max_rss_mb last_line"
 run() {

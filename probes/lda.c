@@ -106,9 +106,11 @@ static gp_status lda_covariance(const gp_matrix *X, const int32_t *y, int32_t k,
         /* StandardScaler's variance (ddof 0) in float64, two-pass */
         memset(var, 0, d * sizeof *var);
         for (size_t i = 0; i < nl; i++) {
-            if (y[i] != c) continue;
-            gp__row_f64(X, i, 0, d, row);
-            for (size_t j = 0; j < d; j++) var[j] += (row[j] - m[j]) * (row[j] - m[j]);
+            if (y[i] == c) {
+                gp__row_f64(X, i, 0, d, row);
+                for (size_t j = 0; j < d; j++) var[j] += (row[j] - m[j]) * (row[j] - m[j]);
+            }
+            gp__release_after_row(X, (int64_t)i);
         }
         if ((s = gp__comm_reduce(o->comm, var, (int64_t)d, GP_REDUCE_SUM, GP_OK, "lda")) != GP_OK)
             goto done;

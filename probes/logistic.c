@@ -159,6 +159,13 @@ static void block_f64(const lg_prob *P, int64_t t0, int64_t nb) {
     }
 }
 
+/* Streaming (gp_set_stream_mode): done with the problem's rows t0..t0+nb.
+ * Only when they are X's own rows in order; a row list (a fold, a split)
+ * jumps around the file, and its pages stay. */
+static void release_block(const lg_prob *P, int64_t t0, int64_t nb) {
+    if (!P->rows) gp__release_rows(P->X, t0, t0 + nb);
+}
+
 /* Loss of one row with margins z (nout) and class c; z is overwritten by
  * the residuals C s (p - onehot). Also accumulates s * sum p(1-p). */
 static double row_loss(const lg_prob *P, double *z, int32_t c, double s, double *curv) {
@@ -237,7 +244,10 @@ static double lg_eval(lg_prob *P, const double *theta, double *grad, double *hdi
             if (hdiag) hdiag[t0 + i] = curv - c0;
             for (size_t c = 0; c < no; c++) rsum[c] += zi[c];
         }
-        if (!grad) continue;
+        if (!grad) {
+            release_block(P, t0, nb);
+            continue;
+        }
         if (f64) {
             if (no == 1)
                 cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, (int)d, 1.0, P->bd, (int)d, P->z,
@@ -255,6 +265,7 @@ static double lg_eval(lg_prob *P, const double *theta, double *grad, double *hdi
                             1.0f, P->zf, (int)no, bf, (int)ld, 0.0f, P->gf, (int)d);
             for (size_t e = 0; e < no * d; e++) P->gacc[e] += (double)P->gf[e];
         }
+        release_block(P, t0, nb);
     }
     if (gp__comm_active(P->comm)) {
         /* every process's rows: gradient sums, intercept sums, f, curv */
@@ -518,6 +529,7 @@ static gp_status newton_hessian(const lg_prob *P, const double *hd, int64_t nbh,
             }
             if (P->intercept) a[d] = (float)sc;
         }
+        release_block(P, t0, nb); /* copied into A */
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)nv, (int)nb, 1.0f, A, (int)nv,
                     0.0f, Hf, (int)nv);
         for (int64_t i = 0; i < nv; i++)
@@ -702,6 +714,7 @@ gp_status gp__lg_setup(lg_fit *F, const gp_matrix *X, const int32_t *y, int32_t 
             const float *x = gp__lg_row(X, i);
             for (int64_t j = 0; j < d; j++) acc[j] += x[j];
         }
+        gp__release_after_row(X, i);
     }
     if (st == GP_OK) acc[d + k] = (double)n;
     st = gp__comm_reduce(F->comm, acc, d + k + 1, GP_REDUCE_SUM, st, "logistic");

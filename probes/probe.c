@@ -105,6 +105,7 @@ static gp_status standardize(const gp_matrix *X, int64_t n_all, const gp_comm *c
     for (int64_t i = 0; i < n; i++) {
         gp__convert_to_f64(X->dtype, base + (size_t)i * (size_t)X->ld * es, false, (size_t)d, row);
         for (int64_t j = 0; j < d; j++) (*mean)[j] += row[j];
+        gp__release_after_row(X, i);
     }
     if ((s = gp__comm_reduce(comm, *mean, d, GP_REDUCE_SUM, s, "probe")) != GP_OK) goto fail;
     for (int64_t j = 0; j < d; j++) (*mean)[j] /= (double)n_all;
@@ -114,6 +115,7 @@ static gp_status standardize(const gp_matrix *X, int64_t n_all, const gp_comm *c
             double c = row[j] - (*mean)[j];
             (*scale)[j] += c * c;
         }
+        gp__release_after_row(X, i);
     }
     if ((s = gp__comm_reduce(comm, *scale, d, GP_REDUCE_SUM, s, "probe")) != GP_OK) goto fail;
     for (int64_t j = 0; j < d; j++) {
@@ -124,6 +126,7 @@ static gp_status standardize(const gp_matrix *X, int64_t n_all, const gp_comm *c
         gp__convert_to_f64(X->dtype, base + (size_t)i * (size_t)X->ld * es, false, (size_t)d, row);
         for (int64_t j = 0; j < d; j++)
             z[(size_t)i * (size_t)d + (size_t)j] = (float)((row[j] - (*mean)[j]) / (*scale)[j]);
+        gp__release_after_row(X, i);
     }
     gp__free(row);
     *Z = (gp_matrix){GP_DTYPE_F32, n, d, d, z};
@@ -327,6 +330,7 @@ gp_status gp_probe_decision(const gp_probe *p, const gp_matrix *X, double *score
         for (int64_t i = 0; i < nb; i++)
             gp__convert_to_f64(X->dtype, (const unsigned char *)X->data + (size_t)(r0 + i) * (size_t)X->ld * es,
                                false, (size_t)d, buf + (size_t)i * (size_t)d);
+        gp__release_rows(X, r0, r0 + nb); /* converted into buf */
         double *out = scores + (size_t)r0 * (size_t)m;
         for (int64_t i = 0; i < nb; i++) memcpy(out + (size_t)i * (size_t)m, p->bias, (size_t)m * sizeof *out);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)m, (int)d, 1.0, buf, (int)d,

@@ -110,6 +110,7 @@ static gp_status dual_apply(void *ctx, const double *V, int64_t nrhs, double *U)
                 else q += x * c->t[j];
             }
             if (pass == 1) U[i] = q + c->alpha * V[i];
+            gp__release_after_row(c->X, (int64_t)i);
         }
     return GP_OK;
 }
@@ -167,6 +168,7 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
         for (size_t i = 0; i < n; i++) {
             gp__row_f64(X, i, 0, d, row);
             for (size_t j = 0; j < d; j++) w[j] += (row[j] - mu[j]) * yc[i];
+            gp__release_after_row(X, (int64_t)i);
         }
         if ((s = gp__comm_reduce(comm, w, (int64_t)d, GP_REDUCE_SUM, s, fn)) != GP_OK) goto done;
         if ((s = gp__spd_solve(A, (int64_t)d, w, 1, primal_apply, &op, comm, fn, &singular)) !=
@@ -183,6 +185,7 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
                 for (size_t j = 0; j < d; j++) v += (row[j] - mu[j]) * mu[j];
                 for (size_t j = 0; j < n; j++) A[i * n + j] += v;
                 for (size_t j = 0; j < n; j++) A[j * n + i] += v;
+                gp__release_after_row(X, (int64_t)i);
             }
             for (size_t i = 0; i < n * n; i++) A[i] += mm;
             memset(mu, 0, d * sizeof *mu);
@@ -196,6 +199,7 @@ gp_status gp__ridge_fit(const gp_matrix *X, const double *target, const gp_probe
             for (size_t i = 0; i < n; i++) {
                 gp__row_f64(X, i, 0, d, row);
                 for (size_t j = 0; j < d; j++) w[j] += (row[j] - mu[j]) * yc[i];
+                gp__release_after_row(X, (int64_t)i);
             }
         }
     }

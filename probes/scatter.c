@@ -93,6 +93,7 @@ gp_status gp__class_means(const gp_matrix *X, const int32_t *y, int32_t k, const
             m[j] += row[j] - f[j];
             b = GP_MAX(b, fabs(row[j]));
         }
+        gp__release_after_row(X, (int64_t)i);
     }
     if ((s = gp__comm_reduce(comm, acc, (int64_t)(K * (d + 1)), GP_REDUCE_SUM, s, fn)) != GP_OK ||
         (s = gp__comm_reduce(comm, &b, 1, GP_REDUCE_MAX, s, fn)) != GP_OK)
@@ -167,6 +168,8 @@ gp_status gp__scatter(const gp_matrix *X, const int32_t *y, int32_t only, const 
             q4 += q * q;
             b++;
         }
+        /* row i is in blk (or not this class's): its page can go */
+        if (i < n) gp__release_after_row(X, (int64_t)i);
         if (b > 0 && (b == B || i == n)) {
             if (o && o->cancel && *o->cancel) {
                 s = gp__error(GP_ECANCELLED, "%s: cancelled", fn);
@@ -250,6 +253,7 @@ gp_status gp__scatter_apply(const gp_matrix *X, const int32_t *y, const double *
             gp__row_f64(X, r0 + i, 0, d, x);
             for (size_t j = 0; j < d; j++) x[j] -= m[j];
         }
+        gp__release_rows(X, (int64_t)r0, (int64_t)(r0 + nb)); /* copied into xb */
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)R, (int)d, 1.0, xb,
                     (int)d, V, (int)d, 0.0, T, (int)R);
         if (coef)

@@ -164,7 +164,7 @@ static gp_status center_stats(const gp_matrix *X, const char *fn, const gp_comm 
             hi[j] = GP_MAX(hi[j], v);
             nlo[j] = GP_MAX(nlo[j], -v);
         }
-        if ((i + 1) % 4096 == 0 || i + 1 == n) gp__release_rows(X, (int64_t)(i - i % 4096), (int64_t)i + 1);
+        gp__release_after_row(X, (int64_t)i);
     }
     gp_status s = gp__comm_reduce(comm, c->mu, (int64_t)d, GP_REDUCE_SUM, GP_OK, fn);
     if (s == GP_OK) s = gp__comm_reduce(comm, hi, 2 * (int64_t)d, GP_REDUCE_MAX, GP_OK, fn);

@@ -125,6 +125,10 @@ void gp__stream_unregister(const void *data);
 /* Done with rows [r0, r1) of X: give their whole pages back when X lies in
  * a registered mapping and the stream mode says so (gp_set_stream_mode). */
 void gp__release_rows(const gp_matrix *X, int64_t r0, int64_t r1);
+/* For a row-by-row pass over X from row 0: call once row i is consumed;
+ * every ~8 MB of rows (and at the last row) the rows since the previous
+ * call that released are given back (gp__release_rows). */
+void gp__release_after_row(const gp_matrix *X, int64_t i);
 
 /* ---- misc ---- */
 #define GP_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -39,6 +39,7 @@ gp_status gp_pca_class_centroids(const gp_pca *p, const gp_matrix *X, const int3
         double *m = means + (size_t)ids[i] * (size_t)d;
         for (int64_t j = 0; j < d; j++) m[j] += row[j];
         counts[ids[i]]++;
+        gp__release_after_row(X, i);
     }
     gp_status s = GP_OK;
     for (int32_t c = 0; c < n_classes && s == GP_OK; c++)

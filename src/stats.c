@@ -133,7 +133,7 @@ gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what, int64_t *
                              (long long)i, (long long)j);
         }
         /* streaming: give back the pages checked (gp_set_stream_mode) */
-        if ((i + 1) % 4096 == 0 || i + 1 == X->rows) gp__release_rows(X, i - i % 4096, i + 1);
+        gp__release_after_row(X, i);
     }
     return GP_OK;
 }

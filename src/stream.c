@@ -95,9 +95,24 @@ void gp__release_rows(const gp_matrix *X, int64_t r0, int64_t r1) {
     uintptr_t a = (uintptr_t)(lo + (size_t)r0 * rowb);
     uintptr_t b = (uintptr_t)(lo + GP_MIN((size_t)r1 * rowb, len));
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    /* whole pages only: the partial ones hold rows of the next block */
-    a = (a + page - 1) & ~(page - 1);
+    /* Whole pages. The partial last page holds rows of the next block and
+     * stays. The partial first page goes: every pass runs forward, so the
+     * rows before r0 on it are done (rounded up as well, the page shared
+     * by two blocks would be released by neither). Releasing a page too
+     * many is never wrong: the map is a read-only file map, read again on
+     * the next touch. */
+    a &= ~(page - 1);
     b &= ~(page - 1);
     if (r1 >= X->rows) b = (uintptr_t)(lo + len + page - 1) & ~(page - 1);
     if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* Rows per release of gp__release_after_row: about this many bytes. */
+#define RELEASE_GROUP_BYTES ((int64_t)8 << 20)
+
+void gp__release_after_row(const gp_matrix *X, int64_t i) {
+    if (stream_mode == GP_STREAM_OFF || !X || X->rows <= 0) return;
+    int64_t rowb = GP_MAX(X->ld * (int64_t)gp_dtype_size(X->dtype), 1);
+    int64_t g = GP_MAX(RELEASE_GROUP_BYTES / rowb, 1);
+    if ((i + 1) % g == 0 || i + 1 == X->rows) gp__release_rows(X, i - i % g, i + 1);
 }

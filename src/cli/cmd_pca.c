@@ -145,6 +145,8 @@ enum { MAX_CLASS_COLORS = 12 };
  * temporary file, put in place after every other output is written. */
 static int render_plot(pca_args *a, const gp_labels *l, const gp_pca *p, const gp_matrix *X,
                        cJSON *report) {
+    /* no --plot: nothing to draw, and no pass over X for the projections */
+    if (!a->plot.path) return CLI_OK;
     int64_t k = gp_pca_n_components(p), n = X->rows;
     const double *ratio = gp_pca_explained_variance_ratio(p);
     const char *base = strrchr(a->spec, '/') ? strrchr(a->spec, '/') + 1 : a->spec;

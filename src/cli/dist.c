@@ -159,7 +159,15 @@ void cli_dist_offset(int64_t my_rows, int64_t *first, int64_t *total) {
 }
 
 int cli_dist_finish(int rc) {
-    if (D.size <= 1) return rc;
+    int up = 0;
+    MPI_Initialized(&up);
+    if (!up) return rc;
+    if (D.size <= 1) {
+        /* mpirun -np 1: without MPI_Finalize, mpirun reports the exit as
+         * a failure (status 1) whatever rc was */
+        MPI_Finalize();
+        return rc;
+    }
     /* one status for all: the worst; the message of the first rank that
      * failed itself (the others fail only because it did, silently) */
     int worst = rc, first = rc != CLI_OK && D.has_held ? D.rank : D.size, failed_rank;
