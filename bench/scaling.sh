@@ -16,8 +16,8 @@
 #    the same rows; median of REPS of the report's fit_seconds (pca) and
 #    of the whole run, and the speedup. Skipped, saying so, without mpirun
 #    or mpicc. Per allreduce: d^2 doubles for a covariance (d1^2 + d2^2 +
-#    d1 d2 for CKA); a logistic gradient is d doubles per iteration (the
-#    probe is not timed here).
+#    d1 d2 for CKA); a logistic gradient is d doubles per iteration; the
+#    logistic probe (C = 1, the one-process split) is timed whole.
 set -eu
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
@@ -38,6 +38,9 @@ for f in "$X:$D" "$Y:$D2"; do
     p=${f%:*}
     [ -f "$p" ] || { echo "generating $p" >&2; $PY bench/pca_sklearn.py gen "$p" $N "${f#*:}"; }
 done
+LBL=$OUT/stream_${N}_y.npy   # a label read off the data, for the logistic probe
+[ -f "$LBL" ] || $PY -c "import numpy as np, sys; X = np.load(sys.argv[1], mmap_mode='r'); \
+v = X[:, :8].sum(1); np.save(sys.argv[2], (v > np.median(v)).astype(np.int64))" "$X" "$LBL"
 cat "$X" "$Y" > /dev/null   # page cache
 G="$OUT/pca_geoprobe"
 
@@ -77,7 +80,7 @@ if [ ! -x "$MPI" ] && command -v mpicc > /dev/null 2>&1; then make -s "$MPI" || 
 if [ ! -x "$MPI" ]; then echo "SKIP: no $MPI (make build/mpi/geoprobe needs mpicc)"; exit 0; fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 MPIRUN="mpirun -q --oversubscribe --allow-run-as-root"
-for what in pca cka; do
+for what in pca cka logistic; do
     for np in 1 2; do
         pre=$OUT/scal_${what}_$np
         rm -f "$pre".*
@@ -87,8 +90,11 @@ for what in pca cka; do
             if [ $what = pca ]; then
                 timed "$pre" $MPIRUN -np $np "$MPI" pca "$X" --solver cov -k 10 -j 1 -q --json "$pre.json"
                 json_num "$pre.json" fit_seconds >> "$pre.fit"
-            else
+            elif [ $what = cka ]; then
                 timed "$pre" $MPIRUN -np $np "$MPI" similarity "$X" "$Y" -j 1 -q --json "$pre.json"
+            else
+                timed "$pre" $MPIRUN -np $np "$MPI" probe "$X" --labels "$LBL" --C 1 --bootstrap 0 \
+                    -j 1 -q --json "$pre.json"
             fi
             i=$((i + 1))
         done
@@ -101,6 +107,11 @@ w1=$(median "$OUT/scal_pca_1.wall"); w2=$(median "$OUT/scal_pca_2.wall")
 printf '%-34s %9.2f %9.2f %8sx\n' "pca cov k=10: whole run" "$w1" "$w2" "$(ratio "$w1" "$w2")"
 c1=$(median "$OUT/scal_cka_1.wall"); c2=$(median "$OUT/scal_cka_2.wall")
 printf '%-34s %9.2f %9.2f %8sx\n' "similarity (CKA): whole run" "$c1" "$c2" "$(ratio "$c1" "$c2")"
+l1=$(median "$OUT/scal_logistic_1.wall"); l2=$(median "$OUT/scal_logistic_2.wall")
+printf '%-34s %9.2f %9.2f %8sx\n' "probe logistic C=1: whole run" "$l1" "$l2" "$(ratio "$l1" "$l2")"
+echo "logistic: $(json_num "$OUT/scal_logistic_1.json" n_iter) iterations (1 rank)," \
+     "$(json_num "$OUT/scal_logistic_2.json" n_iter) (2 ranks); test accuracy" \
+     "$(json_num "$OUT/scal_logistic_1.json" test.accuracy) / $(json_num "$OUT/scal_logistic_2.json" test.accuracy)"
 echo "ranks in the report: $(json_num "$OUT/scal_pca_2.json" distributed.ranks)"
 echo "allreduce per fit: covariance $D^2 doubles = $((D * D * 8 / 1048576)) MB;" \
      "CKA $D^2 + $D2^2 + $D x $D2 doubles = $(( (D * D + D2 * D2 + D * D2) * 8 / 1048576 )) MB"

@@ -88,9 +88,13 @@ static void progress(const gp_pca_opts *o, int64_t done, int64_t total, const ch
     if (o->progress) o->progress(o->progress_user, done, total, stage);
 }
 
-/* Default rows per block: about `bytes` of float32 rows, at least 256. */
+/* Default rows per block: about `bytes` of float32 rows (and no more than
+ * a sixteenth of the memory available now, so a streamed pass fits beside
+ * the d x d accumulators on a small machine), at least 256. */
 static int64_t block_rows(const fit_ctx *c, size_t bytes) {
     int64_t b = c->o->block_rows;
+    uint64_t avail = gp_memory_available();
+    if (avail > 0 && avail / 16 < bytes) bytes = (size_t)(avail / 16);
     if (b <= 0) b = GP_MAX((int64_t)(bytes / ((size_t)c->d * sizeof(float))), 256);
     return GP_MAX(GP_MIN(b, c->rows), 1);
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # CLI tests of streaming (--stream on --block-rows N): PCA (cov and
-# randomized) and CKA of a float32 .npy of several hundred MB keep peak
+# randomized), CKA and a probe fit on every row of a float32 .npy of several hundred MB keep peak
 # resident memory below a third of the file, and give the same numbers as
 # --stream off, which keeps the file's pages and so does use more (the
 # check can fail). Peak RSS: getrusage(RUSAGE_CHILDREN) of one child, from
@@ -29,6 +29,7 @@ r = 10
 s = (6 * 0.8 ** np.arange(r)).astype(np.float32)
 WA = rng.standard_normal((r, d), dtype=np.float32)
 WB = rng.standard_normal((5, d2), dtype=np.float32)
+y = np.zeros(n, dtype=np.int64)
 A = np.lib.format.open_memmap(a, mode="w+", dtype=np.float32, shape=(n, d))
 B = np.lib.format.open_memmap(b, mode="w+", dtype=np.float32, shape=(n, d2))
 for i in range(0, n, 16384):
@@ -36,6 +37,8 @@ for i in range(0, n, 16384):
     Z = rng.standard_normal((m, r), dtype=np.float32) * s
     A[i:i + m] = Z @ WA + rng.standard_normal((m, d), dtype=np.float32)
     B[i:i + m] = Z[:, :5] @ WB + rng.standard_normal((m, d2), dtype=np.float32)
+    y[i:i + m] = Z[:, 0] > 0
+np.save(a.replace("a.npy", "y.npy"), y)
 A.flush()
 B.flush()
 EOF
@@ -106,6 +109,9 @@ then ok; else bad "pca: streaming.block_rows is not 2048"; fi
 check "pca randomized" explained_variance_ratio pca "$T/a.npy" --solver randomized -k 10 \
     --block-rows 2048 -q
 check "similarity (CKA)" value similarity "$T/a.npy" "$T/b.npy" -q
+# a probe fit on every row (--test-frac 0) reads the file in place
+check "probe massmean" bias probe "$T/a.npy" --labels "$T/y.npy" --method massmean --test-frac 0 \
+    --bootstrap 0 -q
 expect_fail 2 "--stream" $G pca "$T/a.npy" --stream sometimes
 rm -f "$T/a.npy" "$T/b.npy"
 finish test_cli_stream.sh

@@ -12,7 +12,7 @@
 static const char *USAGE =
     "geoprobe probe SPEC --labels Y [--method logistic|massmean|massmean-iid|lda|ridge]\n"
     "                    [--C 1.0|auto] [--test-frac 0.2 | --folds K] [--seed S] [--save P.safetensors]\n"
-    "                    [--plot OUT.png|svg|pdf] [--drop-nonfinite]";
+    "                    [--plot OUT.png|svg|pdf] [--drop-nonfinite] [--stream auto|on|off]";
 
 static void help(void) {
     printf("usage: %s\n\n"
@@ -50,6 +50,10 @@ static void help(void) {
            "  --control-types T  the input type of each row (a label file: word, token...);\n"
            "                     default: every row its own type\n"
            "  --save P           save the probe (.safetensors: weight, bias, metadata)\n"
+           "  --stream M         auto (default), on, off: give back the pages of a mapped\n"
+           "                     SPEC behind each pass. The fit reads the file in place\n"
+           "                     only with --test-frac 0 (a split copies its training\n"
+           "                     rows): so a file larger than memory needs --test-frac 0\n"
            "  -j, --threads N    BLAS threads (default: all cores)\n"
            "  --json FILE        JSON report (- for stdout)\n"
            "  -q, --quiet        no summary on stdout\n"
@@ -103,13 +107,14 @@ typedef struct eval_result {
 } eval_result;
 
 typedef struct subset {
-    gp_matrix X;
+    gp_matrix X;         /* a copy of the rows, or X itself when all (view) */
+    bool      view;
     int32_t  *y;
     double   *t;
 } subset;
 
 static void subset_free(subset *s) {
-    free(s->X.data);
+    if (!s->view) free(s->X.data);
     free(s->y);
     free(s->t);
 }
@@ -129,7 +134,12 @@ static bool subset_take(const probe_args *a, const gp_matrix *X, const int32_t *
             if (t) s->t[k] = t[rows[i]];
             mine[k++] = rows[i] - a->g0;
         }
-    bool ok = mine && s->y && s->t && cli_rows_copy(X, mine, k, &s->X);
+    /* Every row, in order (--test-frac 0, the refit on all rows): no copy,
+     * so the fit reads the mapped file in place and a file larger than
+     * memory streams (--stream). */
+    s->view = mine && k == X->rows && (k == 0 || mine[k - 1] == k - 1);
+    if (s->view) s->X = *X;
+    bool ok = mine && s->y && s->t && (s->view || cli_rows_copy(X, mine, k, &s->X));
     free(mine);
     if (!ok) subset_free(s);
     return ok;
@@ -545,7 +555,8 @@ int cmd_probe(int argc, char **argv) {
         {"control-types", required_argument, NULL, 'y'}, {"save", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},   {"json", required_argument, NULL, 'J'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        CLI_PLOT_OPTIONS,                            CLI_NONFINITE_OPTION,
+        {"stream", required_argument, NULL, 'M'},    CLI_PLOT_OPTIONS,
+        CLI_NONFINITE_OPTION,
         {NULL, 0, NULL, 0}};
     probe_args a = {0};
     cli_nonfinite nf;
@@ -624,6 +635,9 @@ int cmd_probe(int argc, char **argv) {
             if (!cli_parse_threads("probe", USAGE, optarg, &rc)) return rc;
             break;
         case 'J': a.json = optarg; break;
+        case 'M':
+            if ((rc = cli_parse_stream("probe", USAGE, optarg)) != CLI_OK) return rc;
+            break;
         case 'q': a.quiet = nf.quiet = 1; break;
         case 'h': help(); return CLI_OK;
         case CLI_OPT_DROP_NONFINITE: nf.drop = 1; break;
@@ -727,6 +741,7 @@ int cmd_probe(int argc, char **argv) {
         if (real.cv) cJSON_AddItemToObject(report, "cv", real.cv);
         real.train = real.test = real.cv = NULL;
         cJSON_AddNumberToObject(report, "n", (double)a.n_all);
+        cli_report_streaming(report, &X, 0);
         cJSON_AddNumberToObject(report, "d", (double)X.cols);
         if (!regression) {
             cJSON *names = cJSON_AddArrayToObject(report, "classes");
