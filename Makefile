@@ -46,7 +46,7 @@ B        = build
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(B)/%.o)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(B)/tests/%)
-HEADERS  = include/geoprobe.h $(wildcard src/*.h src/cli/*.h probes/*.h plots/*.h tests/*.h)
+HEADERS  = $(wildcard include/*.h) $(wildcard src/*.h src/cli/*.h probes/*.h plots/*.h tests/*.h)
 
 .PHONY: all test demo asan deps install clean check-c check-cli check-py check-mpi fixtures
 all: libgeoprobe.a libgeoprobe.so geoprobe
@@ -215,7 +215,7 @@ install: all geoprobe.pc
 	install -m 644 libgeoprobe.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 libgeoprobe.so.$(GP_SOVERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libgeoprobe.so.$(GP_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libgeoprobe.so
-	install -m 644 include/geoprobe.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/geoprobe.h include/geoprobe_ccs.h include/geoprobe_plot.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 geoprobe.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 geoprobe $(DESTDIR)$(PREFIX)/bin/
 
