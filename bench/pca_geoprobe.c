@@ -82,6 +82,8 @@ int main(int argc, char **argv) {
     o.solver = solver;
     o.n_components = atoll(argv[3]);
     if (argc == 6) o.n_power_iter = atoi(argv[5]); /* optional: power iterations */
+    if (getenv("BLOCK")) o.block_rows = atoll(getenv("BLOCK"));
+    if (getenv("OVER")) o.n_oversamples = atoi(getenv("OVER"));
     stage_clock clk = {0, 0, 0, 0};
     o.progress = on_progress;
     o.progress_user = &clk;
@@ -104,6 +106,8 @@ int main(int argc, char **argv) {
         printf(" cov_seconds=%.4f cov_gflops=%.1f", cov, n * d * d / cov / 1e9);
     }
     if (clk.eig_end > clk.eig_start) printf(" eig_seconds=%.4f", clk.eig_end - clk.eig_start);
+    if (clk.cov_start > 0) printf(" mean_seconds=%.4f", clk.cov_start - t0);
+    if (clk.eig_end > 0) printf(" after_eig_seconds=%.4f", t0 + secs - clk.eig_end);
     printf("\n");
     int64_t shape[1] = {k};
     if (gp_npy_write(argv[4], GP_DTYPE_F64, 1, shape, gp_pca_explained_variance_ratio(p)) != GP_OK)

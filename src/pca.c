@@ -33,7 +33,7 @@ void gp_pca_opts_init(gp_pca_opts *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
     o->solver = GP_PCA_AUTO;
-    o->n_oversamples = 10;
+    o->n_oversamples = -1;
     o->n_power_iter = -1;
 }
 
@@ -60,6 +60,10 @@ typedef struct fit_ctx {
     int32_t            first_rank;/* the first process holding rows */
     int64_t            block;     /* rows per block */
     double            *mean;      /* (d,) */
+    size_t             tail;      /* doubles a solver allocates after its
+                                     k x d components: the model's other
+                                     arrays, so the buffer becomes the
+                                     model's without a copy */
     double             total_var; /* sum of per-feature variances */
 } fit_ctx;
 
@@ -233,7 +237,7 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
     if (!gp__fits_lapack_int(c->d * c->d) || !gp__fits_lapack_int(c->block * c->d))
         return gp__error(GP_ESHAPE, "pca: %lld features is too many for the cov solver "
                          "(use randomized)", (long long)c->d);
-    double *C = gp__calloc(d * d, sizeof *C);
+    double *C = gp__calloc(d * d + (c->k == c->d ? c->tail : 0), sizeof *C);
     float *C32 = f64 ? NULL : alloc_n(d * d, sizeof *C32);
     void *buf = alloc_n((size_t)c->block * d, f64 ? sizeof(double) : sizeof(float));
     double *Z = NULL;
@@ -277,7 +281,7 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
     /* All pairs: the vectors overwrite C (no second d x d array). */
     if (c->k == c->d) {
         Z = C;
-    } else if (!(Z = alloc_n((size_t)c->k * d, sizeof *Z))) {
+    } else if (!(Z = alloc_n((size_t)c->k * d + c->tail, sizeof *Z))) {
         st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto fail;
     }
@@ -336,7 +340,7 @@ static gp_status fit_svd(fit_ctx *c, double *sval, double **vec_out) {
     st = f64 ? gp__svd_right_f64(A, c->n, c->d, s, Vt) : gp__svd_right_f32(A, c->n, c->d, s, Vt);
     if (st != GP_OK) goto done;
     progress(c->o, 1, 1, "svd");
-    if (!(vec = alloc_n((size_t)c->k * d, sizeof *vec))) {
+    if (!(vec = alloc_n((size_t)c->k * d + c->tail, sizeof *vec))) {
         st = gp__error(GP_ENOMEM, "pca: out of memory");
         goto done;
     }
@@ -369,7 +373,10 @@ done:
  * here beat scikit-learn's 7 power iterations (2 reads of X each) on the
  * slowly decaying spectra of real activations; see bench/pca.sh. Each pass
  * reads a block once for both Y_b = Xc_b V^T and Xc_b^T Y_b, while the
- * centered block is in cache. Ritz values from Y^T Y err by ~eps s_1 s_i,
+ * block is in cache. The columns Y_t = Xc V_t^T a power pass computes are
+ * kept (when n m floats fit in an eighth of the memory available), so the
+ * last pass only computes those of V_q: (2q + 1) l columns of products in
+ * all instead of (3q + 1) l. Ritz values from Y^T Y err by ~eps s_1 s_i,
  * not eps s_1^2 as K^T (C K) would: that matters when outlier dimensions
  * make s_1 huge. Deterministic: Omega comes from a seeded stream, the block
  * order is fixed, only BLAS-3 calls touch the data (OpenBLAS keeps their
@@ -381,33 +388,44 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
     const gp_pca_opts *o = c->o;
     size_t d = (size_t)c->d;
     int64_t mn = GP_MIN(c->n, c->d);
-    int64_t l = GP_MIN(c->k + (int64_t)o->n_oversamples, mn);
     /* auto depth: 3 Krylov steps already beat scikit-learn's 7 power
      * iterations on the top-50 ratios of bench/pca.sh (4 are ~40x more
      * accurate still); 2 when k is a larger share of the spectrum, where
      * the gaps past k are wider. */
     int64_t q = o->n_power_iter >= 0 ? o->n_power_iter : (c->k * 10 < mn ? 3 : 2);
+    /* auto oversampling: 10, then up to a multiple of 16 columns, the
+     * float32 sgemm kernels' width (on bench/pca.sh, k = 50, l = 64 runs
+     * ~12% faster than l = 60, and is more accurate), unless the q + 1
+     * blocks would no longer fit in min(n, d) dimensions: wider blocks
+     * would then cost Krylov steps. */
+    int64_t l = c->k + (o->n_oversamples >= 0 ? o->n_oversamples : 10);
+    if (o->n_oversamples < 0 && (q + 1) * ((l + 15) / 16 * 16) <= mn) l = (l + 15) / 16 * 16;
+    l = GP_MIN(l, mn);
     /* q + 1 blocks, the last one cut short where the basis would exceed
-     * min(n, d) vectors (small problems: the Krylov space is then all). */
+     * min(n, d) vectors (small problems: then fewer Krylov steps). */
     int64_t nblk = GP_MIN(q + 1, (mn + l - 1) / l);
     int64_t m = GP_MIN(nblk * l, mn);
     *vec_out = NULL;
     if (!gp__fits_lapack_int(c->block * c->d) || !gp__fits_lapack_int(m * c->d) ||
-        !gp__fits_lapack_int(c->block * m) || !gp__fits_lapack_int(c->X->ld))
+        !gp__fits_lapack_int(c->rows * m) || !gp__fits_lapack_int(c->X->ld))
         return gp__error(GP_ESHAPE, "pca: %lld features is too many for BLAS",
                          (long long)c->d);
     size_t L = (size_t)l, M = (size_t)m, B = (size_t)c->block;
+    bool f64 = c->X->dtype == GP_DTYPE_F64;
+    uint64_t avail = gp_memory_available();
+    bool keep = (uint64_t)c->rows * M * sizeof(float) <= (avail ? avail / 8 : (uint64_t)1 << 28);
+    size_t yrows = keep ? (size_t)c->rows : B; /* rows of the Y buffer, (yrows, M) */
     double *K = alloc_n(M * d, sizeof *K), *G = alloc_n(M * M, sizeof *G);
     double *W = alloc_n(M * M, sizeof *W), *w = alloc_n(M, sizeof *w);
     double *Yd = alloc_n(B * M, sizeof *Yd);
     float *Kf = alloc_n(M * d, sizeof *Kf), *Zf = alloc_n(L * d, sizeof *Zf);
-    float *buf = alloc_n(B * d, sizeof *buf), *Y = alloc_n(B * M, sizeof *Y);
-    float *vmean = alloc_n(L, sizeof *vmean);
+    float *buf = f64 ? alloc_n(B * d, sizeof *buf) : NULL;
+    float *Y = alloc_n(yrows * M, sizeof *Y);
+    float *vmean = alloc_n(M, sizeof *vmean);
     double *ysum = alloc_n(L, sizeof *ysum);
-    bool f64 = c->X->dtype == GP_DTYPE_F64;
     double *vec = NULL;
     gp_status st = GP_OK;
-    if (!K || !G || !W || !w || !Yd || !Kf || !Zf || !buf || !Y || !vmean || !ysum) {
+    if (!K || !G || !W || !w || !Yd || !Kf || !Zf || (f64 && !buf) || !Y || !vmean || !ysum) {
         st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory for a %zu x %zu basis", d, M));
         goto done;
     }
@@ -420,69 +438,70 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
     int64_t passes = nblk, done_rows = 0;
     for (int64_t pass = 0; pass < passes; pass++) {
         bool last = pass == passes - 1;
-        /* power pass: apply C to block `pass`; last: Rayleigh-Ritz on all */
-        size_t off = last ? 0 : (size_t)pass * L * d, rows = last ? M : L;
-        int nv = last ? Mi : Li;
-        double *next = K + off + L * d;
+        /* power pass: Y_t and C V_t for block t = pass; last: the columns
+         * of Y not kept yet, then G = Y^T Y */
+        size_t c0 = last && !keep ? 0 : (size_t)pass * L, nv = last ? M - c0 : L;
+        double *next = K + (size_t)(pass + 1) * L * d;
         /* rows of C V_t the basis has room for */
         size_t take = last ? 0 : (size_t)GP_MIN(l, m - (pass + 1) * l);
-        for (size_t i = 0; i < rows * d; i++) Kf[i] = (float)K[off + i];
+        const float *V = Kf + c0 * d;
+        for (size_t i = c0 * d; i < (c0 + nv) * d; i++) Kf[i] = (float)K[i];
         if (last) memset(G, 0, M * M * sizeof *G);
-        else memset(next, 0, take * d * sizeof *next);
-        /* Power passes on float32 X skip the centered copy: Xc V^T =
-         * X V^T - 1 (V mean)^T and, as Xc^T 1 = 0, Xc^T Xc V^T =
-         * X^T Y - mean (1^T Y) with Y the centered products. The sgemms
-         * read the mapped rows in place; the single-threaded centering
-         * (the second BLAS thread spinning meanwhile) was ~20% of the
-         * fit's CPU samples under perf. The rounding this adds, eps32 |mean . v| per product, only
-         * tilts the Krylov basis; the Rayleigh-Ritz pass below stays
-         * exactly centered, so the Ritz values keep their accuracy. */
-        bool raw = !last && !f64;
-        if (raw) {
-            for (size_t j = 0; j < L; j++) {
+        else memset(Zf, 0, L * d * sizeof *Zf);
+        /* float32 X needs no centered copy: Xc V^T = X V^T - 1 (V mean)^T
+         * and, as Xc^T 1 = 0, Xc^T Xc V^T = X^T Y - mean (1^T Y) with Y the
+         * centered products. The sgemms read the mapped rows in place; the
+         * single-threaded centering (the second BLAS thread spinning
+         * meanwhile) was ~20% of the fit's CPU samples under perf. The
+         * rounding this adds, eps32 |x . v| per product instead of
+         * eps32 |(x - mean) . v|, is below the float32 products' own. */
+        if (!f64) {
+            for (size_t j = 0; j < nv; j++) {
                 double a = 0;
-                for (size_t i = 0; i < d; i++) a += (double)Kf[j * d + i] * c->mean[i];
+                for (size_t i = 0; i < d; i++) a += (double)V[j * d + i] * c->mean[i];
                 vmean[j] = (float)a;
-                ysum[j] = 0;
             }
+            for (size_t j = 0; j < L; j++) ysum[j] = 0;
         }
         for (int64_t r0 = 0; r0 < c->rows; r0 += c->block) {
             if ((st = cancelled(o)) != GP_OK) break;
             int nb = (int)GP_MIN(c->block, c->rows - r0);
             const float *xb = buf;
             int ldx = D;
-            if (raw) {
+            if (f64) {
+                center_f32(c, r0, nb, buf);
+            } else {
                 xb = (const float *)row_ptr(c->X, r0);
                 ldx = (int)c->X->ld;
-            } else {
-                center_f32(c, r0, nb, buf);
             }
-            /* Y_b (nb, nv) = Xc_b V^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, nv, D, 1.0f, xb, ldx, Kf, D,
-                        0.0f, Y, nv);
+            float *Yb = Y + (keep ? (size_t)r0 * M : 0), *Yt = Yb + c0;
+            /* Y_b[:, c0 .. c0 + nv) = Xc_b V^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int)nv, D, 1.0f, xb, ldx, V,
+                        D, 0.0f, Yt, Mi);
+            if (!f64)
+                for (size_t i = 0; i < (size_t)nb; i++)
+                    for (size_t j = 0; j < nv; j++) Yt[i * M + j] -= vmean[j];
             if (last) {
-                for (size_t i = 0; i < (size_t)nb * M; i++) Yd[i] = Y[i];
+                for (size_t i = 0; i < (size_t)nb * M; i++) Yd[i] = Yb[i];
                 cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Mi, nb, 1.0, Yd, Mi, 1.0, G,
                             Mi);
             } else {
-                if (raw)
+                if (!f64)
                     for (size_t i = 0; i < (size_t)nb; i++)
-                        for (size_t j = 0; j < L; j++) {
-                            Y[i * L + j] -= vmean[j];
-                            ysum[j] += Y[i * L + j];
-                        }
-                /* (C_b V)^T (l, d) = Y_b^T Xc_b, summed over blocks in float64 */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Li, D, nb, 1.0f, Y, Li, xb,
-                            ldx, 0.0f, Zf, D);
-                for (size_t i = 0; i < take * d; i++) next[i] += Zf[i];
+                        for (size_t j = 0; j < L; j++) ysum[j] += Yt[i * M + j];
+                /* (C V)^T (l, d) += Y_b^T Xc_b: a float32 sum over the
+                 * blocks, whose rounding only tilts the next basis block */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Li, D, nb, 1.0f, Yt, Mi, xb,
+                            ldx, 1.0f, Zf, D);
             }
             gp__release_rows(c->X, r0, r0 + nb);
             done_rows += nb;
             progress(o, done_rows, passes * c->rows, "power iteration");
         }
-        if (raw)
+        if (!last)
             for (size_t j = 0; j < take; j++)
-                for (size_t i = 0; i < d; i++) next[j * d + i] -= ysum[j] * c->mean[i];
+                for (size_t i = 0; i < d; i++)
+                    next[j * d + i] = Zf[j * d + i] - (f64 ? 0 : ysum[j] * c->mean[i]);
         /* Over processes: the new basis block (l d doubles) or, last, G. */
         if ((st = gp__comm_reduce(c->comm, last ? G : next, (int64_t)(last ? M * M : take * d),
                                   GP_REDUCE_SUM, st, "pca")) != GP_OK)
@@ -501,7 +520,7 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
         goto done;
     }
     /* Ritz vectors: components = W[:k] Kf, with Kf the basis G was built on */
-    if (!(vec = alloc_n((size_t)c->k * d, sizeof *vec))) {
+    if (!(vec = alloc_n((size_t)c->k * d + c->tail, sizeof *vec))) {
         st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto done;
     }
@@ -556,8 +575,9 @@ static gp_status check_opts(const gp_pca_opts *o) {
         return gp__error(GP_EINVAL, "pca: unknown solver %d", (int)o->solver);
     if (o->n_components < 0)
         return gp__error(GP_EINVAL, "pca: n_components %lld < 0", (long long)o->n_components);
-    if (o->n_oversamples < 0)
-        return gp__error(GP_EINVAL, "pca: n_oversamples %d < 0", (int)o->n_oversamples);
+    if (o->n_oversamples < -1)
+        return gp__error(GP_EINVAL, "pca: n_oversamples %d: use -1 (auto) or >= 0",
+                         (int)o->n_oversamples);
     if (o->n_power_iter < -1 || o->n_power_iter > 1000)
         return gp__error(GP_EINVAL, "pca: n_power_iter %d: use -1 (auto) or 0..1000",
                          (int)o->n_power_iter);
@@ -635,7 +655,7 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
     }
 
     fit_ctx c = {.X = X, .o = o, .comm = comm, .n = n, .d = d, .k = k, .rows = X->rows,
-                 .first_rank = first_rank};
+                 .first_rank = first_rank, .tail = 4 * (size_t)k + (size_t)d};
     /* Big blocks for ssyrk (its d x d output is rewritten once per block);
      * cache-sized ones for randomized, whose block is read twice. */
     c.block = block_rows(&c, solver == GP_PCA_RANDOMIZED ? (size_t)4 << 20 : (size_t)32 << 20);
@@ -655,11 +675,8 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
     }
     if (st != GP_OK) goto fail;
 
-    size_t nd = (size_t)k * (size_t)d, total;
-    if (!(p = gp__calloc(1, sizeof *p)) ||
-        __builtin_add_overflow(nd, 4 * (size_t)k + (size_t)d, &total) ||
-        !(p->components = alloc_n(total, sizeof(double))))
-        st = gp__error(GP_ENOMEM, "pca: out of memory");
+    size_t nd = (size_t)k * (size_t)d;
+    if (!(p = gp__calloc(1, sizeof *p))) st = gp__error(GP_ENOMEM, "pca: out of memory");
     /* after the last reduction: a failure here must still reach the others
      * (a caller such as the logistic preconditioner goes on to collectives) */
     if ((st = agree(&c, st)) != GP_OK) goto fail;
@@ -669,11 +686,12 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
     p->solver = solver;
     p->whiten = o->whiten != 0;
     p->total_var = c.total_var;
+    p->components = vec; /* with room for the other arrays (c.tail) */
+    vec = NULL;
     p->ev = p->components + nd;
     p->ratio = p->ev + k;
     p->sv = p->ratio + k;
     p->mean = p->sv + k;
-    memcpy(p->components, vec, nd * sizeof *vec);
     memcpy(p->mean, c.mean, (size_t)d * sizeof *c.mean);
     fix_signs(p->components, k, d);
     for (int64_t i = 0; i < k; i++) {

@@ -54,7 +54,7 @@ class PCA:
     float64 except transform's (float32)."""
 
     def __init__(self, n_components=None, solver="auto", whiten=False, random_state=0,
-                 n_oversamples=10, n_power_iter=-1):
+                 n_oversamples=-1, n_power_iter=-1):
         self.n_components = n_components
         self.solver = solver
         self.whiten = whiten
