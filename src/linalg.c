@@ -8,6 +8,7 @@
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 gp_status gp__lapack_status(const char *routine, int64_t info) {
@@ -417,6 +418,20 @@ done:
     return st;
 }
 
+/* dsterf on its own thread: it is sequential (~0.3 s at n = 4096) and
+ * needs only the tridiagonal, so it runs beside sstedc and the
+ * back-transform. */
+typedef struct sterf_job {
+    lapack_int n, info;
+    double *d, *e;
+} sterf_job;
+
+static void *run_sterf(void *arg) {
+    sterf_job *j = arg;
+    j->info = LAPACKE_dsterf(j->n, j->d, j->e);
+    return NULL;
+}
+
 gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double *Z) {
     if (k < 1 || k > n) return gp__error(GP_EINTERNAL, "eigh: k=%lld, n=%lld", (long long)k,
                                          (long long)n);
@@ -435,6 +450,9 @@ gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double 
     double *rq = alloc_n(r, sizeof *rq), *H = alloc_n(2 * r * r, sizeof *H), *Hv = H + r * r;
     float *work = NULL;
     lapack_int *iwork = NULL;
+    sterf_job sterf = {0, 0, NULL, NULL};
+    pthread_t sterf_thread;
+    bool sterf_threaded = false;
     gp_status st = GP_OK;
     if (!S || !Zs || !d32 || !dd || !V || !rq || !H) {
         st = gp__error(GP_ENOMEM, "eigh: out of memory (%lld x %lld)", (long long)n,
@@ -470,9 +488,10 @@ gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double 
         dd[i] = d32[i];
         de[i] = e32[i];
     }
-    if (r < K && (info = LAPACKE_dsterf(Ni, dd, de)) != 0) {
-        st = gp__lapack_status("LAPACKE_dsterf", info);
-        goto done;
+    if (r < K) {
+        sterf = (sterf_job){.n = Ni, .d = dd, .e = de};
+        sterf_threaded = pthread_create(&sterf_thread, NULL, run_sterf, &sterf) == 0;
+        if (!sterf_threaded) run_sterf(&sterf);
     }
     /* Explicit workspace sizes: a float32 workspace query cannot hold
      * 1 + 4n + n^2 exactly once n^2 > 2^24. */
@@ -484,6 +503,11 @@ gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double 
     /* Eigenvectors ascend: the top k are the last k columns. */
     float *Zk = Zs + (N - K) * N;
     if ((st = back_transform(S, tau, n, Zk, k)) != GP_OK) goto done;
+    if (sterf_threaded) {
+        pthread_join(sterf_thread, NULL);
+        sterf_threaded = false;
+    }
+    if (sterf.info && (st = gp__lapack_status("LAPACKE_dsterf", sterf.info)) != GP_OK) goto done;
     /* Float64 Rayleigh-Ritz on the span of the top r vectors: the
      * eigenpairs of H = V^T A V. A plain Rayleigh quotient v^T A v errs by
      * ~(eps32 |A| / lambda_i)^2 / (relative gap to its neighbours), 1e-5 of
@@ -530,6 +554,7 @@ gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double 
         for (size_t j = 0; j < N; j++) zi[j] = z[j] * s;
     }
 done:
+    if (sterf_threaded) pthread_join(sterf_thread, NULL);
     gp__free(S);
     gp__free(Zs);
     gp__free(d32);
