@@ -130,6 +130,14 @@ void gp__release_rows(const gp_matrix *X, int64_t r0, int64_t r1);
  * call that released are given back (gp__release_rows). */
 void gp__release_after_row(const gp_matrix *X, int64_t i);
 
+/* ---- PCA (pca.c) ---- */
+
+/* The most bytes randomized PCA keeps of its power passes' products
+ * (rows x basis floats) for the Rayleigh-Ritz pass; past it the last pass
+ * computes them again. 0 (the default): an eighth of the memory
+ * available. Process-wide; for tests of the recomputing path. */
+void gp__pca_set_keep_limit(uint64_t bytes);
+
 /* ---- misc ---- */
 #define GP_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define GP_MAX(a, b) ((a) > (b) ? (a) : (b))

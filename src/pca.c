@@ -67,6 +67,10 @@ typedef struct fit_ctx {
     double             total_var; /* sum of per-feature variances */
 } fit_ctx;
 
+static uint64_t keep_limit; /* gp__pca_set_keep_limit; 0: auto */
+
+void gp__pca_set_keep_limit(uint64_t bytes) { keep_limit = bytes; }
+
 static void *alloc_n(size_t count, size_t size) {
     uint64_t total;
     if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
@@ -412,8 +416,9 @@ static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
                          (long long)c->d);
     size_t L = (size_t)l, M = (size_t)m, B = (size_t)c->block;
     bool f64 = c->X->dtype == GP_DTYPE_F64;
-    uint64_t avail = gp_memory_available();
-    bool keep = (uint64_t)c->rows * M * sizeof(float) <= (avail ? avail / 8 : (uint64_t)1 << 28);
+    uint64_t avail = gp_memory_available(), limit = keep_limit;
+    if (!limit) limit = avail ? avail / 8 : (uint64_t)1 << 28;
+    bool keep = (uint64_t)c->rows * M * sizeof(float) <= limit;
     size_t yrows = keep ? (size_t)c->rows : B; /* rows of the Y buffer, (yrows, M) */
     double *K = alloc_n(M * d, sizeof *K), *G = alloc_n(M * M, sizeof *G);
     double *W = alloc_n(M * M, sizeof *W), *w = alloc_n(M, sizeof *w);

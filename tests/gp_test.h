@@ -85,6 +85,7 @@ static inline void *read_raw(const char *path, size_t *len) {
  * counts the blocks it hands out and frees, so oom_live() is the number still
  * live (0 after a call that cleans up), and oom_calls() is how many allocation
  * calls were made (oom_calls() < k: the armed one never happened).
+ * oom_largest() is the largest block asked for since oom_arm.
  * oom_disarm() restores the default allocator. The state is shared by the
  * whole test file; gp_set_allocator is process-wide anyway. */
 static struct {
@@ -92,21 +93,23 @@ static struct {
     int sticky;     /* fail every call from fail_at on */
     long calls;     /* malloc + realloc calls since oom_arm */
     long live;      /* blocks allocated through the hook and not yet freed */
+    size_t largest; /* the largest size asked for */
 } oom_state __attribute__((unused));
 
-static inline int oom_fails_(void) {
+static inline int oom_fails_(size_t n) {
     long c = ++oom_state.calls;
+    if (n > oom_state.largest) oom_state.largest = n;
     if (oom_state.fail_at <= 0) return 0;
     return oom_state.sticky ? c >= oom_state.fail_at : c == oom_state.fail_at;
 }
 static inline void *oom_malloc(size_t n) {
-    if (oom_fails_()) return NULL;
+    if (oom_fails_(n)) return NULL;
     void *p = malloc(n);
     if (p) oom_state.live++;
     return p;
 }
 static inline void *oom_realloc(void *p, size_t n) {
-    if (oom_fails_()) return NULL;
+    if (oom_fails_(n)) return NULL;
     void *q = realloc(p, n);
     if (q && !p) oom_state.live++;
     return q;
@@ -120,6 +123,7 @@ static inline void oom_arm(long k) {
     oom_state.sticky = 0;
     oom_state.calls = 0;
     oom_state.live = 0;
+    oom_state.largest = 0;
     gp_set_allocator(oom_malloc, oom_realloc, oom_free);
 }
 static inline void oom_arm_from(long k) {
@@ -129,5 +133,6 @@ static inline void oom_arm_from(long k) {
 static inline void oom_disarm(void) { gp_set_allocator(NULL, NULL, NULL); }
 static inline long oom_live(void) { return oom_state.live; }
 static inline long oom_calls(void) { return oom_state.calls; }
+static inline size_t oom_largest(void) { return oom_state.largest; }
 
 #endif

@@ -3,6 +3,7 @@
  * keep, determinism, edge cases and failure paths (bad arguments, NaN,
  * cancellation, out of memory at every allocation). */
 #include "gp_test.h"
+#include "../src/gp_internal.h" /* gp__pca_set_keep_limit */
 
 #include <math.h>
 
@@ -270,8 +271,31 @@ static void pca_should_give_identical_bytes_for_a_seed_and_any_thread_count(void
     o.seed = 43; /* another seed: same answer to tolerance, other bits */
     CHECK_OK(gp_pca_fit(&rc.X, &o, &e));
     compare(&rc, e, 10, 1e-4, "aniso/randomized/seed 43");
-    gp_pca_free(a);
     gp_pca_free(b);
+    gp_pca_free(c);
+    gp_pca_free(e);
+    c = e = NULL;
+    /* Too little memory to keep the power passes' products (n x basis
+     * floats, the largest block a fit asks for): the last pass computes
+     * them again, from the same basis, so at most rounding differs. */
+    o.seed = 42;
+    oom_arm(0);
+    CHECK_OK(gp_pca_fit(&rc.X, &o, &c));
+    size_t kept = oom_largest();
+    gp__pca_set_keep_limit(1);
+    oom_arm(0);
+    CHECK_OK(gp_pca_fit(&rc.X, &o, &e));
+    size_t recomputed = oom_largest();
+    gp__pca_set_keep_limit(0);
+    oom_disarm();
+    if (!(recomputed < kept && kept >= (size_t)rc.X.rows * 20 * sizeof(float)))
+        fail_msg("randomized: largest block %zu kept, %zu recomputed", kept, recomputed);
+    compare(&rc, e, 10, 1e-4, "aniso/randomized/recomputed");
+    const double *ra = gp_pca_explained_variance_ratio(c), *re = gp_pca_explained_variance_ratio(e);
+    for (int i = 0; i < 10; i++)
+        if (fabs(ra[i] - re[i]) > 1e-9 * ra[i])
+            fail_msg("randomized: ratio %d kept %.12g, recomputed %.12g", i, ra[i], re[i]);
+    gp_pca_free(a);
     gp_pca_free(c);
     gp_pca_free(e);
 
