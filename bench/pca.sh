@@ -40,38 +40,54 @@ have_time=0
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-300}
 . bench/lib.sh   # wait_idle
 
-# run NAME CMD...: REPS runs; prints "median_seconds max_rss_mb last_line"
-run() {
+# one NAME CMD...: one timed run; its seconds go to NAME.times, its peak RSS
+# (KB) to NAME.rss, its output line to NAME.out
+one() {
     name=$1; shift
-    : > "$OUT/$name.times"
-    rss=0
-    i=0
-    while [ $i -lt $REPS ]; do
-        wait_idle
-        if [ $have_time = 1 ]; then
-            /usr/bin/time -v "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"
-            r=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$name.err")
-        else
-            "$@" > "$OUT/$name.out"
-            r=0
-        fi
-        [ "$r" -gt "$rss" ] && rss=$r
-        sed -n "s/.* seconds=\([0-9.]*\).*/\1/p" "$OUT/$name.out" | head -1 >> "$OUT/$name.times"
-        i=$((i + 1))
-    done
-    med=$(sort -g "$OUT/$name.times" | sed -n "$(( (REPS + 1) / 2 ))p")
-    echo "$med $((rss / 1024)) $(cat "$OUT/$name.out")"
+    wait_idle
+    if [ $have_time = 1 ]; then
+        /usr/bin/time -v "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"
+        sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$name.err" >> "$OUT/$name.rss"
+    else
+        "$@" > "$OUT/$name.out"
+        echo 0 >> "$OUT/$name.rss"
+    fi
+    sed -n "s/.* seconds=\([0-9.]*\).*/\1/p" "$OUT/$name.out" | head -1 >> "$OUT/$name.times"
+}
+
+# result NAME: "median_seconds max_rss_mb last_line"
+result() {
+    echo "$(median "$OUT/$1.times") $(( $(maxcol "$OUT/$1.rss") / 1024 )) $(cat "$OUT/$1.out")"
 }
 
 G="$OUT/pca_geoprobe"
 S="$PY bench/pca_sklearn.py fit"
-echo "# PCA benchmark: n=$N d=$D float32, $(nproc) cores, median of $REPS"
+echo "# PCA benchmark: n=$N d=$D float32, $(nproc) cores, median of $REPS interleaved rounds"
 $G --sgemm 2048
-r_gcov=$(run gp_cov_full $G "$X" cov 0 "$OUT/r_gp_cov_full.npy")
-r_skf=$(run sk_full $S "$X" full 0 "$OUT/r_sk_full.npy")
-r_grnd=$(run gp_rnd $G "$X" randomized $K "$OUT/r_gp_rnd.npy")
-r_gcov50=$(run gp_cov50 $G "$X" cov $K "$OUT/r_gp_cov50.npy")
-r_skr=$(run sk_rnd $S "$X" randomized $K "$OUT/r_sk_rnd.npy")
+CASES="gp_cov_full sk_full gp_rnd gp_cov50 sk_rnd"
+for c in $CASES; do : > "$OUT/$c.times"; : > "$OUT/$c.rss"; done
+# Rounds of every fit in turn, so that a slow spell of the shared machine
+# lands on both sides rather than on one.
+i=0
+while [ $i -lt $REPS ]; do
+    one gp_cov_full $G "$X" cov 0 "$OUT/r_gp_cov_full.npy"
+    one sk_full $S "$X" full 0 "$OUT/r_sk_full.npy"
+    one gp_rnd $G "$X" randomized $K "$OUT/r_gp_rnd.npy"
+    one gp_cov50 $G "$X" cov $K "$OUT/r_gp_cov50.npy"
+    one sk_rnd $S "$X" randomized $K "$OUT/r_sk_rnd.npy"
+    i=$((i + 1))
+done
+r_gcov=$(result gp_cov_full)
+r_skf=$(result sk_full)
+r_grnd=$(result gp_rnd)
+r_gcov50=$(result gp_cov50)
+r_skr=$(result sk_rnd)
+
+# round_ratios A B: the per-round speedups B/A, "min-max"
+round_ratios() {
+    paste "$OUT/$2.times" "$OUT/$1.times" | awk '{r = $1 / $2; if (NR == 1 || r < lo) lo = r;
+        if (NR == 1 || r > hi) hi = r} END {printf "%.2f-%.2fx", lo, hi}'
+}
 
 err() { $PY bench/pca_sklearn.py err "$REF" "$OUT/r_$1.npy" $K; }
 field() { echo "$1" | cut -d' ' -f"$2"; }
@@ -92,4 +108,6 @@ row "geoprobe randomized k=50" "$r_grnd" gp_rnd "$sr"
 row "geoprobe cov k=50" "$r_gcov50" gp_cov50 "$sr"
 echo
 echo "covariance step: $(echo "$r_gcov" | grep -o 'cov_seconds=[^ ]*') $(echo "$r_gcov" | grep -o 'cov_gflops=[^ ]*') GFLOP/s (n d^2 flops, ssyrk)"
+echo "per-round speedups: full $(round_ratios gp_cov_full sk_full), top-$K $(round_ratios gp_rnd sk_rnd)"
+echo "full spectrum, max relative error of all $D ratios: geoprobe $($PY bench/pca_sklearn.py err "$REF" "$OUT/r_gp_cov_full.npy" $D), scikit-learn $($PY bench/pca_sklearn.py err "$REF" "$OUT/r_sk_full.npy" $D)"
 echo "input file: $(( $(stat -c %s "$X") / 1048576 )) MB"
