@@ -413,7 +413,8 @@ typedef struct gp_pca_opts {
     int32_t        whiten;        /* transform scales to unit variance (0) */
     int32_t        n_oversamples; /* randomized: extra dimensions p;
                                      -1 = auto: 10, rounded up so that
-                                     k + p is a multiple of 16      (-1)   */
+                                     k + p is a multiple of 16 where
+                                     min(n, d) leaves room          (-1)   */
     int32_t        n_power_iter;  /* randomized: block Krylov depth q
                                      (q + 1 passes over X); -1 = auto:
                                      3 when k < min(n,d)/10, else 2 (-1) */

@@ -51,7 +51,13 @@ class PCA:
 
     X: (n_samples, n_features); float32 C-order arrays are used in place,
     float64 too, anything else is converted once to float32. Results are
-    float64 except transform's (float32)."""
+    float64 except transform's (float32).
+
+    randomized solver: n_power_iter is the block Krylov depth q (q + 1
+    passes over X; -1: 3, or 2 when n_components is a tenth of min(n, d) or
+    more); n_oversamples the extra basis vectors (-1: 10, rounded up so
+    that n_components + n_oversamples is a multiple of 16 where min(n, d)
+    leaves room)."""
 
     def __init__(self, n_components=None, solver="auto", whiten=False, random_state=0,
                  n_oversamples=-1, n_power_iter=-1):
