@@ -600,11 +600,11 @@ static gp_status check_opts(const gp_pca_opts *o) {
 }
 
 /* The auto rule, from bench/pca.sh on a 2-core AVX-512 machine (n=20000,
- * d=4096, k=50): randomized ~1.1 s, cov ~3.5 s (the tridiagonal reduction
- * of the 4096^2 covariance, ~1.5 s even in float32, costs the same whatever
- * k is), so small k goes to randomized once the matrix is big enough for
- * the d^3 term to matter. For
- * the full or a large part of the spectrum, cov costs n d^2 + d^3 and svd
+ * d=4096, k=50): randomized 0.7-0.9 s, cov 3.5-4 s (the tridiagonal
+ * reduction of the 4096^2 covariance, ~1.5 s even in float32, costs the
+ * same whatever k is), so small k goes to randomized once the matrix is big
+ * enough for the d^3 term to matter. For the full or a large part of the
+ * spectrum, cov costs n d^2 + d^3 and svd
  * about n d^2 + n^2 d with a larger constant: cov when n >= d, svd when
  * n < d (where cov would factor a d x d matrix of rank < n). */
 static gp_pca_solver choose_solver(int64_t n, int64_t d, int64_t k) {
