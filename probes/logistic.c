@@ -51,12 +51,6 @@ static void lg_prob_free(lg_prob *P);
 /* Problem setup                                                      */
 /* ------------------------------------------------------------------ */
 
-static void *alloc_n(size_t count, size_t size) {
-    uint64_t total;
-    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
-    return gp__malloc(total ? (size_t)total : 1);
-}
-
 const void *gp__lg_row(const gp_matrix *X, int64_t i) {
     return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
 }
@@ -83,15 +77,15 @@ static gp_status lg_prob_init(lg_prob *P, const gp_matrix *X, const int32_t *y, 
     int64_t nb = 524288 / GP_MAX(P->d, 1);
     P->nb = GP_MIN(GP_MAX(nb, 16), GP_MAX(P->nrows, 1));
     size_t nbd = (size_t)P->nb * (size_t)P->d, no = (size_t)P->nout;
-    P->bf = alloc_n(nbd, sizeof *P->bf);
-    P->bd = alloc_n(nbd, sizeof *P->bd);
-    P->wf = alloc_n(no * (size_t)P->d, sizeof *P->wf);
-    P->gf = alloc_n(no * (size_t)P->d, sizeof *P->gf);
-    P->zf = alloc_n((size_t)P->nb * no, sizeof *P->zf);
-    P->z = alloc_n((size_t)P->nb * no, sizeof *P->z);
+    P->bf = gp__alloc_n(nbd, sizeof *P->bf);
+    P->bd = gp__alloc_n(nbd, sizeof *P->bd);
+    P->wf = gp__alloc_n(no * (size_t)P->d, sizeof *P->wf);
+    P->gf = gp__alloc_n(no * (size_t)P->d, sizeof *P->gf);
+    P->zf = gp__alloc_n((size_t)P->nb * no, sizeof *P->zf);
+    P->z = gp__alloc_n((size_t)P->nb * no, sizeof *P->z);
     /* gacc: the gradient sums, then rsum (nout), f and curv: one reduction */
-    P->gacc = alloc_n(no * (size_t)P->d + no + 2, sizeof *P->gacc);
-    P->wmu = alloc_n(2 * no, sizeof *P->wmu);
+    P->gacc = gp__alloc_n(no * (size_t)P->d + no + 2, sizeof *P->gacc);
+    P->wmu = gp__alloc_n(2 * no, sizeof *P->wmu);
     gp_status st = GP_OK;
     if (!P->bf || !P->bd || !P->wf || !P->gf || !P->zf || !P->z || !P->gacc || !P->wmu)
         st = gp__error(GP_ENOMEM, "logistic: out of memory (%lld x %lld blocks)",
@@ -352,8 +346,8 @@ gp_status gp__lg_pre_init(lg_fit *F) {
         gp__error_prefix("logistic: preconditioner");
         return s;
     }
-    R->Q = alloc_n((size_t)kp * (size_t)(R->d + 1), sizeof *R->Q);
-    R->a = alloc_n((size_t)kp * (size_t)(2 + nout), sizeof *R->a);
+    R->Q = gp__alloc_n((size_t)kp * (size_t)(R->d + 1), sizeof *R->Q);
+    R->a = gp__alloc_n((size_t)kp * (size_t)(2 + nout), sizeof *R->a);
     if (!R->Q || !R->a) {
         gp_pca_free(pca);
         pre_free(R);
@@ -440,7 +434,7 @@ static int lg_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloatval
 static gp_status lg_lbfgs(lg_prob *P, lg_pre *pre, double *theta, double tolabs, int32_t max_iter,
                           const gp_probe_opts *o, int32_t *iters, bool *converged) {
     size_t nv = (size_t)P->nvar;
-    double *u = alloc_n(2 * nv, sizeof *u), *th = u + nv;
+    double *u = gp__alloc_n(2 * nv, sizeof *u), *th = u + nv;
     gp_status ast = gp__agree(P->comm, u ? GP_OK : gp__error(GP_ENOMEM, "logistic: out of memory"),
                               "logistic");
     if (ast != GP_OK) {
@@ -554,9 +548,9 @@ static gp_status lg_newton(lg_prob *P, double *theta, double tolabs, int32_t max
     if (!gp__fits_lapack_int(nv * nv))
         return gp__error(GP_ESHAPE, "logistic: %lld features is too many for Newton (use lbfgs)",
                          (long long)P->d);
-    double *H = alloc_n(nv2, sizeof *H), *g = alloc_n(4 * (size_t)nv, sizeof *g);
-    double *hd = alloc_n((size_t)P->nrows, sizeof *hd);
-    float *Hf = alloc_n(nv2, sizeof *Hf), *A = alloc_n((size_t)nbh * (size_t)nv, sizeof *A);
+    double *H = gp__alloc_n(nv2, sizeof *H), *g = gp__alloc_n(4 * (size_t)nv, sizeof *g);
+    double *hd = gp__alloc_n((size_t)P->nrows, sizeof *hd);
+    float *Hf = gp__alloc_n(nv2, sizeof *Hf), *A = gp__alloc_n((size_t)nbh * (size_t)nv, sizeof *A);
     gp_status st = GP_OK;
     if (!H || !g || !hd || !Hf || !A)
         st = gp__error(GP_ENOMEM, "logistic: out of memory (Newton, %lld features)",
@@ -699,7 +693,7 @@ gp_status gp__lg_setup(lg_fit *F, const gp_matrix *X, const int32_t *y, int32_t 
     double *acc = st == GP_OK ? gp__calloc((size_t)d + (size_t)k + 1, sizeof *acc) : NULL;
     if (st == GP_OK) {
         F->mu = gp__calloc((size_t)d, sizeof *F->mu);
-        if (o->class_weight_balanced) F->sw = alloc_n((size_t)n, sizeof *F->sw);
+        if (o->class_weight_balanced) F->sw = gp__alloc_n((size_t)n, sizeof *F->sw);
         if (!acc || !F->mu || (o->class_weight_balanced && !F->sw))
             st = gp__error(GP_ENOMEM, "logistic: out of memory");
     }
@@ -751,8 +745,8 @@ gp_status gp__logistic_fit(const gp_matrix *X, const int32_t *y, int32_t k,
     else st = gp__lg_fit_cv(&F, theta, &C, &iters, &conv);
     if (st != GP_OK) goto done;
     p->n_outputs = F.nout;
-    p->weight = alloc_n((size_t)F.nout * (size_t)d, sizeof *p->weight);
-    p->bias = alloc_n((size_t)F.nout, sizeof *p->bias);
+    p->weight = gp__alloc_n((size_t)F.nout * (size_t)d, sizeof *p->weight);
+    p->bias = gp__alloc_n((size_t)F.nout, sizeof *p->bias);
     if (!p->weight || !p->bias) {
         st = gp__agree(F.comm, gp__error(GP_ENOMEM, "logistic: out of memory"), "logistic");
         goto done;

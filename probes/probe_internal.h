@@ -57,8 +57,6 @@ static inline gp_status gp__agree(const gp_comm *comm, gp_status local, const ch
 /* U (nrhs, m) = A V exactly in float64 (rows are right-hand sides); GP_OK or an error. */
 typedef gp_status (*gp__apply_fn)(void *ctx, const double *V, int64_t nrhs, double *U);
 
-/* gp__malloc(count * size), freed by the caller; NULL (no error set) on overflow or size 0. */
-void *gp__alloc_n(size_t count, size_t size);
 /* Elements [c0, c0 + len) of row i of X (float32 or float64) into dst as float64; cannot fail. */
 void gp__row_f64(const gp_matrix *X, size_t i, size_t c0, size_t len, double *dst);
 /* Class means mu (k, d), counts cnt (k), *big = max |x| (y NULL: one class); GP_ENOMEM. */

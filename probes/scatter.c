@@ -24,12 +24,6 @@
 #include <math.h>
 #include <string.h>
 
-void *gp__alloc_n(size_t count, size_t size) {
-    uint64_t total;
-    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX || total == 0) return NULL;
-    return gp__malloc((size_t)total);
-}
-
 /* Elements [c0, c0 + len) of row i as float64 (X is float32 or float64):
  * a plain loop, several times faster than the generic dtype converter. */
 void gp__row_f64(const gp_matrix *X, size_t i, size_t c0, size_t len, double *dst) {

@@ -30,6 +30,12 @@ void *gp__calloc(size_t count, size_t size) {
     return p;
 }
 
+void *gp__alloc_n(size_t count, size_t size) {
+    uint64_t total;
+    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
+    return gp__malloc((size_t)total);
+}
+
 void *gp__realloc(void *p, size_t n) {
     if (n == 0) n = 1;
     return user_realloc ? user_realloc(p, n) : realloc(p, n);

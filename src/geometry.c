@@ -28,12 +28,6 @@
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
 
-static void *alloc_n(size_t count, size_t size) {
-    uint64_t total;
-    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
-    return gp__malloc((size_t)total);
-}
-
 static void *alloc_zero(size_t count, size_t size) { return gp__calloc(count, size); }
 
 /* Shape, dtype and finiteness of a float input; errors name fn and arg. */
@@ -86,8 +80,8 @@ gp_status gp_cosine_matrix(const gp_matrix *A, double *out) {
         return gp__error(GP_ESHAPE, "%s: A has %lld rows, more than BLAS takes", fn,
                          (long long)A->rows);
     size_t m = (size_t)A->rows, d = (size_t)A->cols;
-    double *U = alloc_n(m, d * sizeof *U);
-    unsigned char *zero = alloc_n(m, 1);
+    double *U = gp__alloc_n(m, d * sizeof *U);
+    unsigned char *zero = gp__alloc_n(m, 1);
     if (!U || !zero) {
         gp__free(U);
         gp__free(zero);
@@ -150,7 +144,7 @@ static gp_status center_stats(const gp_matrix *X, const char *fn, const gp_comm 
                               int64_t ntot, centering *c) {
     size_t n = (size_t)X->rows, d = (size_t)X->cols;
     c->mu = alloc_zero(d, sizeof *c->mu);
-    double *hi = alloc_n(2 * d + 1, sizeof *hi), *nlo = hi + d; /* max, -min, big */
+    double *hi = gp__alloc_n(2 * d + 1, sizeof *hi), *nlo = hi + d; /* max, -min, big */
     if (!c->mu || !hi) {
         gp__free(hi);
         return gp__comm_reduce(comm, NULL, 0, GP_REDUCE_SUM, oom(fn), fn);
@@ -229,10 +223,10 @@ static gp_status cka_feature(const gp_matrix *X, const centering *cx, const gp_m
     size_t n = (size_t)X->rows, d1 = (size_t)X->cols, d2 = (size_t)Y->cols;
     size_t B = GP_MAX(d1, d2) > 512 ? BLOCK_LARGE : BLOCK_SMALL;
     size_t pmax = GP_MAX(GP_MAX(d1 * d1, d2 * d2), d1 * d2);
-    float *xb = alloc_n(B, d1 * sizeof *xb);
-    float *yb = alloc_n(B, d2 * sizeof *yb);
-    float *prod = alloc_n(pmax, sizeof *prod);
-    double *kx = alloc_n(B, sizeof *kx), *ky = alloc_n(B, sizeof *ky);
+    float *xb = gp__alloc_n(B, d1 * sizeof *xb);
+    float *yb = gp__alloc_n(B, d2 * sizeof *yb);
+    float *prod = gp__alloc_n(pmax, sizeof *prod);
+    double *kx = gp__alloc_n(B, sizeof *kx), *ky = gp__alloc_n(B, sizeof *ky);
     double *axx = alloc_zero(d1 * d1, sizeof *axx);
     double *ayy = alloc_zero(d2 * d2, sizeof *ayy);
     double *axy = alloc_zero(d1 * d2, sizeof *axy);
@@ -354,10 +348,10 @@ static gp_status cka_gram(const gp_matrix *X, const centering *cx, const gp_matr
     size_t n = (size_t)X->rows;
     size_t bc = n > 512 ? BLOCK_LARGE : BLOCK_SMALL;
     bc = GP_MIN(bc, (size_t)GP_MAX(X->cols, Y->cols));
-    float *blk = alloc_n(n, bc * sizeof *blk);
-    float *prod = alloc_n(n, n * sizeof *prod);
-    double *K = alloc_n(n, n * sizeof *K), *L = alloc_n(n, n * sizeof *L);
-    double *rk = alloc_n(n, sizeof *rk), *rl = alloc_n(n, sizeof *rl);
+    float *blk = gp__alloc_n(n, bc * sizeof *blk);
+    float *prod = gp__alloc_n(n, n * sizeof *prod);
+    double *K = gp__alloc_n(n, n * sizeof *K), *L = gp__alloc_n(n, n * sizeof *L);
+    double *rk = gp__alloc_n(n, sizeof *rk), *rl = gp__alloc_n(n, sizeof *rl);
     if (!blk || !prod || !K || !L || !rk || !rl) {
         gp__free(blk);
         gp__free(prod);
@@ -484,8 +478,8 @@ gp_status gp_class_separation_compute(const gp_matrix *X, const int32_t *ids,
 
     double *mu = alloc_zero(k + 1, d * sizeof *mu);   /* k class means, then the global */
     int64_t *cnt = alloc_zero(k, sizeof *cnt);
-    double *row = alloc_n(d, sizeof *row);
-    double *u = alloc_n(d, sizeof *u);
+    double *row = gp__alloc_n(d, sizeof *row);
+    double *u = gp__alloc_n(d, sizeof *u);
     if (!mu || !cnt || !row || !u) {
         s = oom(fn);
         goto done;

@@ -23,6 +23,9 @@ void gp__error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 
 void *gp__malloc(size_t n);
 void *gp__calloc(size_t count, size_t size);
+/* gp__malloc(count * size); NULL (no error set) when the product overflows.
+ * A zero size gets a 1-byte block, as from gp__malloc. */
+void *gp__alloc_n(size_t count, size_t size);
 void *gp__realloc(void *p, size_t n);
 void gp__free(void *p);
 char *gp__strdup(const char *s);
@@ -129,14 +132,6 @@ void gp__release_rows(const gp_matrix *X, int64_t r0, int64_t r1);
  * every ~8 MB of rows (and at the last row) the rows since the previous
  * call that released are given back (gp__release_rows). */
 void gp__release_after_row(const gp_matrix *X, int64_t i);
-
-/* ---- PCA (pca.c) ---- */
-
-/* The most bytes randomized PCA keeps of its power passes' products
- * (rows x basis floats) for the Rayleigh-Ritz pass; past it the last pass
- * computes them again. 0 (the default): an eighth of the memory
- * available. Process-wide; for tests of the recomputing path. */
-void gp__pca_set_keep_limit(uint64_t bytes);
 
 /* ---- misc ---- */
 #define GP_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -37,12 +37,6 @@ static bool lwork_from(double q, lapack_int *out) {
     return true;
 }
 
-static void *alloc_n(size_t count, size_t size) {
-    uint64_t total;
-    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
-    return gp__malloc((size_t)total);
-}
-
 /* Reverse the order of m rows of length n in place. */
 static void reverse_rows(double *Z, int64_t m, int64_t n) {
     for (int64_t i = 0, j = m - 1; i < j; i++, j--)
@@ -71,8 +65,8 @@ gp_status gp__eigh_top(double *A, int64_t n, int64_t k, double *w, double *Z) {
         if (info) return gp__lapack_status("LAPACKE_dsyevd", info);
         if (!lwork_from(wq, &lwork)) return gp__error(GP_ENOMEM, "LAPACKE_dsyevd: workspace too large");
         liwork = iq;
-        double *work = alloc_n((size_t)lwork, sizeof *work);
-        lapack_int *iwork = alloc_n((size_t)liwork, sizeof *iwork);
+        double *work = gp__alloc_n((size_t)lwork, sizeof *work);
+        lapack_int *iwork = gp__alloc_n((size_t)liwork, sizeof *iwork);
         if (!work || !iwork) {
             st = gp__error(GP_ENOMEM, "LAPACKE_dsyevd: out of memory (%lld x %lld)",
                            (long long)n, (long long)n);
@@ -100,10 +94,10 @@ gp_status gp__eigh_top(double *A, int64_t n, int64_t k, double *w, double *Z) {
     if (info) return gp__lapack_status("LAPACKE_dsyevr", info);
     if (!lwork_from(wq, &lwork)) return gp__error(GP_ENOMEM, "LAPACKE_dsyevr: workspace too large");
     liwork = iq;
-    double *work = alloc_n((size_t)lwork, sizeof *work);
-    lapack_int *iwork = alloc_n((size_t)liwork, sizeof *iwork);
-    double *wall = alloc_n((size_t)n, sizeof *wall); /* dsyevr writes up to n values */
-    lapack_int *isuppz = alloc_n(2 * (size_t)k, sizeof *isuppz);
+    double *work = gp__alloc_n((size_t)lwork, sizeof *work);
+    lapack_int *iwork = gp__alloc_n((size_t)liwork, sizeof *iwork);
+    double *wall = gp__alloc_n((size_t)n, sizeof *wall); /* dsyevr writes up to n values */
+    lapack_int *isuppz = gp__alloc_n(2 * (size_t)k, sizeof *isuppz);
     if (!work || !iwork || !wall || !isuppz) {
         st = gp__error(GP_ENOMEM, "LAPACKE_dsyevr: out of memory (%lld x %lld)", (long long)n,
                        (long long)n);
@@ -192,9 +186,9 @@ gp_status gp__eigh_small(double *A, int64_t n, double *w, double *Z) {
     if (n < 1 || !gp__fits_lapack_int(n * n))
         return gp__error(GP_EINTERNAL, "eigh: n=%lld", (long long)n);
     size_t N = (size_t)n;
-    double *Q = alloc_n(N * N, sizeof *Q), *v = alloc_n(N * N, sizeof *v);
-    double *d = alloc_n(N, sizeof *d), *e = alloc_n(N, sizeof *e);
-    double *work = alloc_n(2 * N + 2, sizeof *work);
+    double *Q = gp__alloc_n(N * N, sizeof *Q), *v = gp__alloc_n(N * N, sizeof *v);
+    double *d = gp__alloc_n(N, sizeof *d), *e = gp__alloc_n(N, sizeof *e);
+    double *work = gp__alloc_n(2 * N + 2, sizeof *work);
     gp_status st = GP_OK;
     if (!Q || !v || !d || !e || !work) {
         st = gp__error(GP_ENOMEM, "eigh: out of memory");
@@ -245,10 +239,10 @@ static gp_status svd_right(bool f64, void *A, int64_t rows, int64_t cols, void *
     lapack_int M = (lapack_int)cols, N = (lapack_int)rows, mn = M < N ? M : N;
     bool wide = M >= N;
     double dummy[2] = {0, 0}; /* an unreferenced U or VT still needs a pointer */
-    void *small = wide ? alloc_n((size_t)N * (size_t)N, esz) : NULL; /* VT, unused */
+    void *small = wide ? gp__alloc_n((size_t)N * (size_t)N, esz) : NULL; /* VT, unused */
     void *U = wide ? (void *)dummy : Vt, *VT = wide ? small : (void *)dummy;
     lapack_int ldu = wide ? 1 : M, ldvt = wide ? N : 1, lwork, info;
-    lapack_int *iwork = alloc_n(8 * (size_t)mn, sizeof *iwork);
+    lapack_int *iwork = gp__alloc_n(8 * (size_t)mn, sizeof *iwork);
     void *work = NULL;
     gp_status st = GP_OK;
     if ((wide && !small) || !iwork) {
@@ -267,7 +261,7 @@ static gp_status svd_right(bool f64, void *A, int64_t rows, int64_t cols, void *
         st = gp__error(GP_ENOMEM, "%s: workspace too large", routine);
         goto done;
     }
-    work = alloc_n((size_t)lwork, esz);
+    work = gp__alloc_n((size_t)lwork, esz);
     if (!work) {
         st = gp__error(GP_ENOMEM, "%s: out of memory (%lld x %lld)", routine, (long long)rows,
                        (long long)cols);
@@ -323,7 +317,7 @@ gp_status gp__orthonormalize_block(double *K, int64_t p, int64_t r, int64_t d) {
     }
     size_t D = (size_t)d, R = (size_t)r, P = (size_t)p;
     double *Z = K + P * D;
-    double *T = p ? alloc_n(R * P, sizeof *T) : NULL;
+    double *T = p ? gp__alloc_n(R * P, sizeof *T) : NULL;
     if (p && !T) return gp__error(GP_ENOMEM, "orth: out of memory");
     size_t next_coord = 0;
     /* Two rounds ("twice is enough", Giraud et al. 2005): orthogonality to
@@ -378,8 +372,8 @@ static gp_status back_transform(const float *S, const float *tau, int64_t n, flo
     const lapack_int nb = 256, N = (lapack_int)n, K = (lapack_int)k, m = N - 1;
     if (m < 1) return GP_OK;
     size_t bw = (size_t)(m < nb ? m : nb);
-    float *T = alloc_n(bw * bw, sizeof *T), *W = alloc_n((size_t)K * bw, sizeof *W);
-    float *V = alloc_n((size_t)m * bw, sizeof *V);
+    float *T = gp__alloc_n(bw * bw, sizeof *T), *W = gp__alloc_n((size_t)K * bw, sizeof *W);
+    float *V = gp__alloc_n((size_t)m * bw, sizeof *V);
     gp_status st = GP_OK;
     if (!T || !W || !V) {
         st = gp__error(GP_ENOMEM, "eigh: out of memory");
@@ -443,11 +437,11 @@ gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double 
     lapack_int Ni = (lapack_int)n, info;
     /* float64 Rayleigh-Ritz on the top r pairs (see below) */
     size_t r = K < 64 ? K : 64;
-    float *S = alloc_n(N * N, sizeof *S), *Zs = alloc_n(N * N, sizeof *Zs);
-    float *d32 = alloc_n(3 * N, sizeof *d32), *e32 = d32 + N, *tau = e32 + N;
-    double *dd = alloc_n(2 * N, sizeof *dd), *de = dd + N;
-    double *V = alloc_n(2 * N * r, sizeof *V), *AV = V + N * r;
-    double *rq = alloc_n(r, sizeof *rq), *H = alloc_n(2 * r * r, sizeof *H), *Hv = H + r * r;
+    float *S = gp__alloc_n(N * N, sizeof *S), *Zs = gp__alloc_n(N * N, sizeof *Zs);
+    float *d32 = gp__alloc_n(3 * N, sizeof *d32), *e32 = d32 + N, *tau = e32 + N;
+    double *dd = gp__alloc_n(2 * N, sizeof *dd), *de = dd + N;
+    double *V = gp__alloc_n(2 * N * r, sizeof *V), *AV = V + N * r;
+    double *rq = gp__alloc_n(r, sizeof *rq), *H = gp__alloc_n(2 * r * r, sizeof *H), *Hv = H + r * r;
     float *work = NULL;
     lapack_int *iwork = NULL;
     sterf_job sterf = {0, 0, NULL, NULL};
@@ -470,8 +464,8 @@ gp_status gp__eigh_top_mixed(double *A, int64_t n, int64_t k, double *w, double 
         goto done;
     }
     lwork = GP_MAX(lwork, 1 + 4 * Ni + Ni * Ni); /* reused by sstedc */
-    work = alloc_n((size_t)lwork, sizeof *work);
-    iwork = alloc_n(3 + 5 * N, sizeof *iwork);
+    work = gp__alloc_n((size_t)lwork, sizeof *work);
+    iwork = gp__alloc_n(3 + 5 * N, sizeof *iwork);
     if (!work || !iwork) {
         st = gp__error(GP_ENOMEM, "eigh: out of memory (%lld x %lld)", (long long)n,
                        (long long)n);

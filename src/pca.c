@@ -5,16 +5,16 @@
  *               Streams a memory-mapped X of any size; cost n d^2 + d^3.
  *   svd         thin SVD of an owned centered copy (n d memory): for n < d.
  *   randomized  block Krylov iteration on the covariance (Halko, Martinsson
- *               and Tropp 2011) for the top k: each pass reads X once, block
- *               by block, and applies Xc^T Xc to the basis with two float32
- *               sgemms on the centered block while it is still in cache.
+ *               and Tropp 2011) for the top k, in pca_randomized.c: each
+ *               pass reads X once, block by block, and applies Xc^T Xc to
+ *               the basis with two float32 sgemms while the block is in
+ *               cache.
  *
  * Every solver centers X block by block into a small buffer, so X (usually
  * a read-only mapping of the file) is never modified nor copied whole
  * except by svd, whose LAPACK routine needs the whole matrix. */
-#include "gp_internal.h"
+#include "pca_internal.h"
 #include "linalg.h"
-#include "rng.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -51,55 +51,10 @@ const char *gp_pca_solver_name(gp_pca_solver s) {
 /* Shared pieces                                                      */
 /* ------------------------------------------------------------------ */
 
-typedef struct fit_ctx {
-    const gp_matrix   *X;
-    const gp_pca_opts *o;
-    const gp_comm     *comm;      /* NULL: one process */
-    int64_t            n, d, k;   /* n: rows over every process */
-    int64_t            rows;      /* rows of X (this process's share) */
-    int32_t            first_rank;/* the first process holding rows */
-    int64_t            block;     /* rows per block */
-    double            *mean;      /* (d,) */
-    size_t             tail;      /* doubles a solver allocates after its
-                                     k x d components: the model's other
-                                     arrays, so the buffer becomes the
-                                     model's without a copy */
-    double             total_var; /* sum of per-feature variances */
-} fit_ctx;
-
-static uint64_t keep_limit; /* gp__pca_set_keep_limit; 0: auto */
-
-void gp__pca_set_keep_limit(uint64_t bytes) { keep_limit = bytes; }
-
-static void *alloc_n(size_t count, size_t size) {
-    uint64_t total;
-    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
-    return gp__malloc((size_t)total);
-}
-
-static const unsigned char *row_ptr(const gp_matrix *X, int64_t i) {
-    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
-}
-
-static gp_status cancelled(const gp_pca_opts *o) {
-    if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "pca: cancelled");
-    return GP_OK;
-}
-
-/* A failure before a collective: tell the other processes (they would
- * otherwise wait in it), return st. */
-static gp_status agree(const fit_ctx *c, gp_status st) {
-    return gp__comm_reduce(c->comm, NULL, 0, GP_REDUCE_SUM, st, "pca");
-}
-
-static void progress(const gp_pca_opts *o, int64_t done, int64_t total, const char *stage) {
-    if (o->progress) o->progress(o->progress_user, done, total, stage);
-}
-
 /* Default rows per block: about `bytes` of float32 rows (and no more than
  * a sixteenth of the memory available now, so a streamed pass fits beside
  * the d x d accumulators on a small machine), at least 256. */
-static int64_t block_rows(const fit_ctx *c, size_t bytes) {
+static int64_t block_rows(const gp__pca_ctx *c, size_t bytes) {
     int64_t b = c->o->block_rows;
     uint64_t avail = gp_memory_available();
     if (avail > 0 && avail / 16 < bytes) bytes = (size_t)(avail / 16);
@@ -113,12 +68,12 @@ static int64_t block_rows(const fit_ctx *c, size_t bytes) {
  * activations whose outlier dimensions sit far from zero. A non-finite sum
  * means a NaN/Inf in X (float32 sums cannot overflow a double); only then
  * is X scanned again to name the first bad element. */
-static gp_status moments(fit_ctx *c) {
+static gp_status moments(gp__pca_ctx *c) {
     const gp_matrix *X = c->X;
     size_t d = (size_t)c->d;
     bool f64 = X->dtype == GP_DTYPE_F64;
     double *s1 = gp__calloc(2 * d, sizeof *s1), *s2 = s1 + d;
-    double *x0 = alloc_n(d, sizeof *x0);
+    double *x0 = gp__alloc_n(d, sizeof *x0);
     gp_status st = GP_OK;
     if (!s1 || !x0) {
         st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory (%zu features)", d));
@@ -204,7 +159,7 @@ done:
 
 /* Rows r0..r0+nb of X minus the mean, into a (nb, d) buffer: the
  * subtraction in float64, then rounded once to the buffer's precision. */
-static void center_f32(const fit_ctx *c, int64_t r0, int64_t nb, float *buf) {
+void gp__pca_center_f32(const gp__pca_ctx *c, int64_t r0, int64_t nb, float *buf) {
     const gp_matrix *X = c->X;
     size_t d = (size_t)c->d;
     for (int64_t i = 0; i < nb; i++) {
@@ -219,7 +174,7 @@ static void center_f32(const fit_ctx *c, int64_t r0, int64_t nb, float *buf) {
     }
 }
 
-static void center_f64(const fit_ctx *c, int64_t r0, int64_t nb, double *buf) {
+static void center_f64(const gp__pca_ctx *c, int64_t r0, int64_t nb, double *buf) {
     size_t d = (size_t)c->d;
     for (int64_t i = 0; i < nb; i++) {
         const double *x = (const double *)row_ptr(c->X, r0 + i);
@@ -233,7 +188,7 @@ static void center_f64(const fit_ctx *c, int64_t r0, int64_t nb, double *buf) {
 /* ------------------------------------------------------------------ */
 
 /* eigval (k,) gets the eigenvalues of Xc^T Xc, vec (k, d) the vectors. */
-static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
+static gp_status fit_cov(gp__pca_ctx *c, double *eigval, double **vec_out) {
     size_t d = (size_t)c->d;
     bool f64 = c->X->dtype == GP_DTYPE_F64;
     gp_status st = GP_OK;
@@ -242,8 +197,8 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
         return gp__error(GP_ESHAPE, "pca: %lld features is too many for the cov solver "
                          "(use randomized)", (long long)c->d);
     double *C = gp__calloc(d * d + (c->k == c->d ? c->tail : 0), sizeof *C);
-    float *C32 = f64 ? NULL : alloc_n(d * d, sizeof *C32);
-    void *buf = alloc_n((size_t)c->block * d, f64 ? sizeof(double) : sizeof(float));
+    float *C32 = f64 ? NULL : gp__alloc_n(d * d, sizeof *C32);
+    void *buf = gp__alloc_n((size_t)c->block * d, f64 ? sizeof(double) : sizeof(float));
     double *Z = NULL;
     if (!C || (!f64 && !C32) || !buf) {
         st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory for the %zu x %zu covariance",
@@ -265,7 +220,7 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
              * n-row total keeps its digits. The float64 sum, which
              * streams the d x d matrices through memory, was ~8% of a
              * full-spectrum fit when done for every 2048-row block. */
-            center_f32(c, r0, nb, buf);
+            gp__pca_center_f32(c, r0, nb, buf);
             cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, D, (int)nb, 1.0f, buf, D,
                         partial ? 1.0f : 0.0f, C32, D);
             partial += nb;
@@ -293,7 +248,7 @@ static gp_status fit_cov(fit_ctx *c, double *eigval, double **vec_out) {
     /* All pairs: the vectors overwrite C (no second d x d array). */
     if (c->k == c->d) {
         Z = C;
-    } else if (!(Z = alloc_n((size_t)c->k * d + c->tail, sizeof *Z))) {
+    } else if (!(Z = gp__alloc_n((size_t)c->k * d + c->tail, sizeof *Z))) {
         st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto fail;
     }
@@ -327,13 +282,13 @@ fail:
 /* ------------------------------------------------------------------ */
 
 /* sval (k,) gets the singular values, vec (k, d) the right vectors. */
-static gp_status fit_svd(fit_ctx *c, double *sval, double **vec_out) {
+static gp_status fit_svd(gp__pca_ctx *c, double *sval, double **vec_out) {
     size_t n = (size_t)c->n, d = (size_t)c->d, m = (size_t)GP_MIN(c->n, c->d);
     bool f64 = c->X->dtype == GP_DTYPE_F64;
     size_t esz = f64 ? sizeof(double) : sizeof(float);
     *vec_out = NULL;
     /* float64 input keeps float64: the caller chose the precision. */
-    void *A = alloc_n(n * d, esz), *s = alloc_n(m, esz), *Vt = alloc_n(m * d, esz);
+    void *A = gp__alloc_n(n * d, esz), *s = gp__alloc_n(m, esz), *Vt = gp__alloc_n(m * d, esz);
     double *vec = NULL;
     gp_status st = GP_OK;
     if (!A || !s || !Vt) {
@@ -345,14 +300,14 @@ static gp_status fit_svd(fit_ctx *c, double *sval, double **vec_out) {
         if ((st = cancelled(c->o)) != GP_OK) goto done;
         int64_t nb = GP_MIN(c->block, c->n - r0);
         if (f64) center_f64(c, r0, nb, (double *)A + (size_t)r0 * d);
-        else center_f32(c, r0, nb, (float *)A + (size_t)r0 * d);
+        else gp__pca_center_f32(c, r0, nb, (float *)A + (size_t)r0 * d);
         progress(c->o, r0 + nb, c->n, "center");
     }
     progress(c->o, 0, 1, "svd");
     st = f64 ? gp__svd_right_f64(A, c->n, c->d, s, Vt) : gp__svd_right_f32(A, c->n, c->d, s, Vt);
     if (st != GP_OK) goto done;
     progress(c->o, 1, 1, "svd");
-    if (!(vec = alloc_n((size_t)c->k * d + c->tail, sizeof *vec))) {
+    if (!(vec = gp__alloc_n((size_t)c->k * d + c->tail, sizeof *vec))) {
         st = gp__error(GP_ENOMEM, "pca: out of memory");
         goto done;
     }
@@ -366,201 +321,6 @@ done:
     gp__free(A);
     gp__free(s);
     gp__free(Vt);
-    return st;
-}
-
-/* ------------------------------------------------------------------ */
-/* randomized                                                         */
-/* ------------------------------------------------------------------ */
-
-/* Randomized block Krylov PCA (Halko, Martinsson and Tropp 2011, sec. 4.5;
- * Musco and Musco 2015) on C = Xc^T Xc, with basis blocks of l = k + p
- * vectors (rows, orthonormal):
- *     V_0 = orth(Omega);  V_{t+1} = C V_t, t = 0..q-1,
- *     K = orth([V_0 .. V_q]),
- * then Rayleigh-Ritz on all of K: the eigenpairs of G = K^T C K = Y^T Y,
- * Y = Xc K^T, accumulated in float64 from float32 Y blocks. Plain subspace
- * iteration keeps only V_q; keeping every block makes the Krylov space,
- * which holds far better polynomial filters of the spectrum, so q passes
- * here beat scikit-learn's 7 power iterations (2 reads of X each) on the
- * slowly decaying spectra of real activations; see bench/pca.sh. Each pass
- * reads a block once for both Y_b = Xc_b V^T and Xc_b^T Y_b, while the
- * block is in cache. The columns Y_t = Xc V_t^T a power pass computes are
- * kept (when n m floats fit in an eighth of the memory available), so the
- * last pass only computes those of V_q: (2q + 1) l columns of products in
- * all instead of (3q + 1) l. Ritz values from Y^T Y err by ~eps s_1 s_i,
- * not eps s_1^2 as K^T (C K) would: that matters when outlier dimensions
- * make s_1 huge. Deterministic: Omega comes from a seeded stream, the block
- * order is fixed, only BLAS-3 calls touch the data (OpenBLAS keeps their
- * bits whatever its thread count with the kernels this CPU should run), and
- * orthonormalization and the small eigenproblem (gp__eigh_small: a
- * hand-written reduction, then dsteqr) avoid threaded level-2 BLAS (dgemv,
- * dsymv), which is not thread-invariant. */
-static gp_status fit_randomized(fit_ctx *c, double *eigval, double **vec_out) {
-    const gp_pca_opts *o = c->o;
-    size_t d = (size_t)c->d;
-    int64_t mn = GP_MIN(c->n, c->d);
-    /* auto depth: 3 Krylov steps already beat scikit-learn's 7 power
-     * iterations on the top-50 ratios of bench/pca.sh (4 are ~40x more
-     * accurate still); 2 when k is a larger share of the spectrum, where
-     * the gaps past k are wider. */
-    int64_t q = o->n_power_iter >= 0 ? o->n_power_iter : (c->k * 10 < mn ? 3 : 2);
-    /* auto oversampling: 10, then up to a multiple of 16 columns, the
-     * float32 sgemm kernels' width (on bench/pca.sh, k = 50, l = 64 runs
-     * ~12% faster than l = 60, and is more accurate), unless the q + 1
-     * blocks would no longer fit in min(n, d) dimensions: wider blocks
-     * would then cost Krylov steps. */
-    int64_t l = c->k + (o->n_oversamples >= 0 ? o->n_oversamples : 10);
-    if (o->n_oversamples < 0 && (q + 1) * ((l + 15) / 16 * 16) <= mn) l = (l + 15) / 16 * 16;
-    l = GP_MIN(l, mn);
-    /* q + 1 blocks, the last one cut short where the basis would exceed
-     * min(n, d) vectors (small problems: then fewer Krylov steps). */
-    int64_t nblk = GP_MIN(q + 1, (mn + l - 1) / l);
-    int64_t m = GP_MIN(nblk * l, mn);
-    *vec_out = NULL;
-    if (!gp__fits_lapack_int(c->block * c->d) || !gp__fits_lapack_int(m * c->d) ||
-        !gp__fits_lapack_int(c->rows * m) || !gp__fits_lapack_int(c->X->ld))
-        return gp__error(GP_ESHAPE, "pca: %lld features is too many for BLAS",
-                         (long long)c->d);
-    size_t L = (size_t)l, M = (size_t)m, B = (size_t)c->block;
-    bool f64 = c->X->dtype == GP_DTYPE_F64;
-    uint64_t avail = gp_memory_available(), limit = keep_limit;
-    if (!limit) limit = avail ? avail / 8 : (uint64_t)1 << 28;
-    bool keep = (uint64_t)c->rows * M * sizeof(float) <= limit;
-    size_t yrows = keep ? (size_t)c->rows : B; /* rows of the Y buffer, (yrows, M) */
-    double *K = alloc_n(M * d, sizeof *K), *G = alloc_n(M * M, sizeof *G);
-    double *W = alloc_n(M * M, sizeof *W), *w = alloc_n(M, sizeof *w);
-    double *Yd = alloc_n(B * M, sizeof *Yd);
-    float *Kf = alloc_n(M * d, sizeof *Kf), *Zf = alloc_n(L * d, sizeof *Zf);
-    float *buf = f64 ? alloc_n(B * d, sizeof *buf) : NULL;
-    float *Y = alloc_n(yrows * M, sizeof *Y);
-    float *vmean = alloc_n(M, sizeof *vmean);
-    double *ysum = alloc_n(L, sizeof *ysum);
-    double *vec = NULL;
-    gp_status st = GP_OK;
-    if (!K || !G || !W || !w || !Yd || !Kf || !Zf || (f64 && !buf) || !Y || !vmean || !ysum) {
-        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory for a %zu x %zu basis", d, M));
-        goto done;
-    }
-    gp__rng rng;
-    gp__rng_stream(&rng, o->seed, 0);
-    for (size_t i = 0; i < L * d; i++) K[i] = gp__rng_normal(&rng);
-    if ((st = gp__orthonormalize_block(K, 0, l, c->d)) != GP_OK) goto done;
-
-    int D = (int)d, Li = (int)l, Mi = (int)m;
-    int64_t passes = nblk, done_rows = 0;
-    for (int64_t pass = 0; pass < passes; pass++) {
-        bool last = pass == passes - 1;
-        /* power pass: Y_t and C V_t for block t = pass; last: the columns
-         * of Y not kept yet, then G = Y^T Y */
-        size_t c0 = last && !keep ? 0 : (size_t)pass * L, nv = last ? M - c0 : L;
-        double *next = K + (size_t)(pass + 1) * L * d;
-        /* rows of C V_t the basis has room for */
-        size_t take = last ? 0 : (size_t)GP_MIN(l, m - (pass + 1) * l);
-        const float *V = Kf + c0 * d;
-        for (size_t i = c0 * d; i < (c0 + nv) * d; i++) Kf[i] = (float)K[i];
-        if (last) memset(G, 0, M * M * sizeof *G);
-        else memset(Zf, 0, L * d * sizeof *Zf);
-        /* float32 X needs no centered copy: Xc V^T = X V^T - 1 (V mean)^T
-         * and, as Xc^T 1 = 0, Xc^T Xc V^T = X^T Y - mean (1^T Y) with Y the
-         * centered products. The sgemms read the mapped rows in place; the
-         * single-threaded centering (the second BLAS thread spinning
-         * meanwhile) was ~20% of the fit's CPU samples under perf. The
-         * rounding this adds, eps32 |x . v| per product instead of
-         * eps32 |(x - mean) . v|, is below the float32 products' own. */
-        if (!f64) {
-            for (size_t j = 0; j < nv; j++) {
-                double a = 0;
-                for (size_t i = 0; i < d; i++) a += (double)V[j * d + i] * c->mean[i];
-                vmean[j] = (float)a;
-            }
-            for (size_t j = 0; j < L; j++) ysum[j] = 0;
-        }
-        for (int64_t r0 = 0; r0 < c->rows; r0 += c->block) {
-            if ((st = cancelled(o)) != GP_OK) break;
-            int nb = (int)GP_MIN(c->block, c->rows - r0);
-            const float *xb = buf;
-            int ldx = D;
-            if (f64) {
-                center_f32(c, r0, nb, buf);
-            } else {
-                xb = (const float *)row_ptr(c->X, r0);
-                ldx = (int)c->X->ld;
-            }
-            float *Yb = Y + (keep ? (size_t)r0 * M : 0), *Yt = Yb + c0;
-            /* Y_b[:, c0 .. c0 + nv) = Xc_b V^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int)nv, D, 1.0f, xb, ldx, V,
-                        D, 0.0f, Yt, Mi);
-            if (!f64)
-                for (size_t i = 0; i < (size_t)nb; i++)
-                    for (size_t j = 0; j < nv; j++) Yt[i * M + j] -= vmean[j];
-            if (last) {
-                for (size_t i = 0; i < (size_t)nb * M; i++) Yd[i] = Yb[i];
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Mi, nb, 1.0, Yd, Mi, 1.0, G,
-                            Mi);
-            } else {
-                if (!f64)
-                    for (size_t i = 0; i < (size_t)nb; i++)
-                        for (size_t j = 0; j < L; j++) ysum[j] += Yt[i * M + j];
-                /* (C V)^T (l, d) += Y_b^T Xc_b: a float32 sum over the
-                 * blocks, whose rounding only tilts the next basis block */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Li, D, nb, 1.0f, Yt, Mi, xb,
-                            ldx, 1.0f, Zf, D);
-            }
-            gp__release_rows(c->X, r0, r0 + nb);
-            done_rows += nb;
-            progress(o, done_rows, passes * c->rows, "power iteration");
-        }
-        if (!last)
-            for (size_t j = 0; j < take; j++)
-                for (size_t i = 0; i < d; i++)
-                    next[j * d + i] = Zf[j * d + i] - (f64 ? 0 : ysum[j] * c->mean[i]);
-        /* Over processes: the new basis block (l d doubles) or, last, G. */
-        if ((st = gp__comm_reduce(c->comm, last ? G : next, (int64_t)(last ? M * M : take * d),
-                                  GP_REDUCE_SUM, st, "pca")) != GP_OK)
-            goto done;
-        if (!last && take > 0 &&
-            (st = gp__orthonormalize_block(K, (pass + 1) * l, (int64_t)take, c->d)) != GP_OK) {
-            st = agree(c, st);
-            goto done;
-        }
-    }
-    /* G is upper-triangular from dsyrk: mirror it. */
-    for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < i; j++) G[i * M + j] = G[j * M + i];
-    if ((st = gp__eigh_small(G, m, w, W)) != GP_OK) {
-        st = agree(c, st);
-        goto done;
-    }
-    /* Ritz vectors: components = W[:k] Kf, with Kf the basis G was built on */
-    if (!(vec = alloc_n((size_t)c->k * d + c->tail, sizeof *vec))) {
-        st = agree(c, gp__error(GP_ENOMEM, "pca: out of memory"));
-        goto done;
-    }
-    for (size_t i = 0; i < M * d; i++) K[i] = Kf[i];
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)c->k, D, Mi, 1.0, W, Mi, K, D,
-                0.0, vec, D);
-    /* Kf is orthonormal only to float32 rounding: renormalize. */
-    for (size_t i = 0; i < (size_t)c->k; i++) {
-        double ss = 0;
-        for (size_t j = 0; j < d; j++) ss += vec[i * d + j] * vec[i * d + j];
-        double s = ss > 0 ? 1.0 / sqrt(ss) : 0;
-        for (size_t j = 0; j < d; j++) vec[i * d + j] *= s;
-        eigval[i] = w[i];
-    }
-    *vec_out = vec;
-done:
-    gp__free(K);
-    gp__free(G);
-    gp__free(W);
-    gp__free(w);
-    gp__free(Yd);
-    gp__free(Kf);
-    gp__free(Zf);
-    gp__free(buf);
-    gp__free(Y);
-    gp__free(vmean);
-    gp__free(ysum);
     return st;
 }
 
@@ -667,15 +427,15 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
         solver = GP_PCA_COV;
     }
 
-    fit_ctx c = {.X = X, .o = o, .comm = comm, .n = n, .d = d, .k = k, .rows = X->rows,
+    gp__pca_ctx c = {.X = X, .o = o, .comm = comm, .n = n, .d = d, .k = k, .rows = X->rows,
                  .first_rank = first_rank, .tail = 4 * (size_t)k + (size_t)d};
     /* Big blocks for ssyrk (its d x d output is rewritten once per block);
      * cache-sized ones for randomized, whose block is read twice. */
     c.block = block_rows(&c, solver == GP_PCA_RANDOMIZED ? (size_t)4 << 20 : (size_t)32 << 20);
     double *vec = NULL, *val = NULL;
     gp_pca *p = NULL;
-    c.mean = alloc_n((size_t)d, sizeof *c.mean);
-    val = alloc_n((size_t)k, sizeof *val);
+    c.mean = gp__alloc_n((size_t)d, sizeof *c.mean);
+    val = gp__alloc_n((size_t)k, sizeof *val);
     if (!c.mean || !val) {
         st = agree(&c, gp__error(GP_ENOMEM, "pca: out of memory"));
         goto fail;
@@ -684,7 +444,7 @@ gp_status gp_pca_fit(const gp_matrix *X, const gp_pca_opts *opts, gp_pca **out) 
     switch (solver) {
     case GP_PCA_COV: st = fit_cov(&c, val, &vec); break;
     case GP_PCA_SVD: st = fit_svd(&c, val, &vec); break;
-    default: st = fit_randomized(&c, val, &vec); break;
+    default: st = gp__pca_fit_randomized(&c, val, &vec); break;
     }
     if (st != GP_OK) goto fail;
 
@@ -768,11 +528,11 @@ gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int6
         return gp__error(GP_ESHAPE, "pca transform: too large for BLAS");
     gp_pca_opts o;
     gp_pca_opts_init(&o);
-    fit_ctx c = {.X = X, .o = &o, .n = X->rows, .d = p->d, .k = p->k, .rows = X->rows,
+    gp__pca_ctx c = {.X = X, .o = &o, .n = X->rows, .d = p->d, .k = p->k, .rows = X->rows,
                  .mean = p->mean};
     c.block = block_rows(&c, (size_t)4 << 20);
     size_t d = (size_t)p->d, k = (size_t)p->k;
-    float *Cf = alloc_n(k * d, sizeof *Cf), *buf = alloc_n((size_t)c.block * d, sizeof *buf);
+    float *Cf = gp__alloc_n(k * d, sizeof *Cf), *buf = gp__alloc_n((size_t)c.block * d, sizeof *buf);
     if (!Cf || !buf) {
         st = gp__error(GP_ENOMEM, "pca transform: out of memory");
         goto done;
@@ -786,7 +546,7 @@ gp_status gp_pca_transform(const gp_pca *p, const gp_matrix *X, float *out, int6
     }
     for (int64_t r0 = 0; r0 < c.n; r0 += c.block) {
         int nb = (int)GP_MIN(c.block, c.n - r0);
-        center_f32(&c, r0, nb, buf);
+        gp__pca_center_f32(&c, r0, nb, buf);
         float *o_b = out + (size_t)r0 * (size_t)ldo;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int)k, (int)d, 1.0f, buf,
                     (int)d, Cf, (int)d, 0.0f, o_b, (int)ldo);

@@ -3,7 +3,7 @@
  * keep, determinism, edge cases and failure paths (bad arguments, NaN,
  * cancellation, out of memory at every allocation). */
 #include "gp_test.h"
-#include "../src/gp_internal.h" /* gp__pca_set_keep_limit */
+#include "../src/pca_internal.h" /* gp__pca_set_keep_limit */
 
 #include <math.h>
 
