@@ -123,9 +123,12 @@ GP_API int32_t gp_ccs_best_try(const gp_ccs *c);
 /* Final CCS loss (consistency + confidence, no penalty) of the kept try on
  * the training pairs; for CRC/VINC the same loss of sigmoid(z). */
 GP_API double gp_ccs_loss(const gp_ccs *c);
-/* Iterations (lbfgs) or epochs (adam) run by the kept try; 1 unless the
- * optimizer stopped at its limit before the loss plateaued (lbfgs). */
+/* Iterations (lbfgs) or epochs (adam) run by the kept try. */
 GP_API int32_t gp_ccs_n_iter(const gp_ccs *c);
+/* 1 unless L-BFGS stopped at its iteration limit before the loss
+ * plateaued. Adam runs its fixed number of epochs (the reference
+ * procedure has no stopping test) and always reports 1; CRC and VINC are
+ * closed forms (1). */
 GP_API int32_t gp_ccs_converged(const gp_ccs *c);
 
 /* Loss trace of try t (0 <= t < tries): the CCS loss at each epoch (adam)
