@@ -35,10 +35,10 @@ gp_status gp__eigh_top(double *A, int64_t n, int64_t k, double *w, double *Z);
 gp_status gp__eigh_small(double *A, int64_t n, double *w, double *Z);
 
 /* As gp__eigh_top, in mixed precision, for large n: float32 tridiagonal
- * reduction, divide and conquer and back-transform (ssytrd, sstedc, blocked
- * slarfb), then float64 eigenvalues: float64 Rayleigh-Ritz against A on the
- * span of the top min(k, 64) vectors, dsterf on the tridiagonal for the
- * rest. A is read, not destroyed, until Z (which may be A) is written.
+ * reduction, divide and conquer and back-transform (ssytrd, sstedc, blocks
+ * of 256 reflectors applied by sgemm), then float64 eigenvalues: float64
+ * Rayleigh-Ritz against A on the span of the top min(k, 64) vectors, dsterf
+ * on the tridiagonal (on a thread of its own) for the rest. A is read, not destroyed, until Z (which may be A) is written.
  * Past the top 64, vectors are orthonormal to ~1e-6 and accurate to
  * ~eps32 |A| / gap, eigenvalues to a few eps32 |A| (absolute); the top 64
  * to ~(eps32 |A| / lambda_i)^2 relative. For callers that can take that
