@@ -5,6 +5,8 @@
  *   pca_geoprobe --sgemm N                           OpenBLAS sgemm GFLOP/s
  *
  * One fit per process so that /usr/bin/time -v's peak RSS is that fit's.
+ * For experiments, BLOCK=N sets block_rows and OVER=N n_oversamples
+ * (bench/pca.sh sets neither: the defaults are what it measures).
  * Output: one line of key=value pairs. cov_seconds is the covariance step
  * alone (from the progress callback's stage changes), cov_gflops its rate
  * counting n d^2 flops for ssyrk, eig_seconds the eigensolver's (cov). */

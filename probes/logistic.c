@@ -51,10 +51,6 @@ static void lg_prob_free(lg_prob *P);
 /* Problem setup                                                      */
 /* ------------------------------------------------------------------ */
 
-const void *gp__lg_row(const gp_matrix *X, int64_t i) {
-    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
-}
-
 static gp_status lg_prob_init(lg_prob *P, const gp_matrix *X, const int32_t *y, int32_t k,
                         const double *sw, const double *mu, bool intercept,
                         const int64_t *rows, int64_t nrows, const gp_comm *comm) {
@@ -129,10 +125,10 @@ static const float *block_f32(const lg_prob *P, int64_t t0, int64_t nb, int64_t 
     size_t d = (size_t)P->d;
     if (!P->rows) {
         *ld = X->ld;
-        return gp__lg_row(X, t0);
+        return gp__row(X, t0);
     }
     for (int64_t i = 0; i < nb; i++)
-        memcpy(P->bf + (size_t)i * d, gp__lg_row(X, P->rows[t0 + i]), d * sizeof(float));
+        memcpy(P->bf + (size_t)i * d, gp__row(X, P->rows[t0 + i]), d * sizeof(float));
     *ld = (int64_t)d;
     return P->bf;
 }
@@ -144,10 +140,10 @@ static void block_f64(const lg_prob *P, int64_t t0, int64_t nb) {
         int64_t r = P->rows ? P->rows[t0 + i] : t0 + i;
         double *b = P->bd + (size_t)i * d;
         if (X->dtype == GP_DTYPE_F64) {
-            const double *x = gp__lg_row(X, r);
+            const double *x = gp__row(X, r);
             for (size_t j = 0; j < d; j++) b[j] = x[j] - P->mu[j];
         } else {
-            const float *x = gp__lg_row(X, r);
+            const float *x = gp__row(X, r);
             for (size_t j = 0; j < d; j++) b[j] = (double)x[j] - P->mu[j];
         }
     }
@@ -515,10 +511,10 @@ static gp_status newton_hessian(const lg_prob *P, const double *hd, int64_t nbh,
             double sc = sqrt(P->C * hd[t0 + i]);
             float *a = A + (size_t)i * (size_t)nv;
             if (P->X->dtype == GP_DTYPE_F64) {
-                const double *x = gp__lg_row(P->X, r);
+                const double *x = gp__row(P->X, r);
                 for (int64_t j = 0; j < d; j++) a[j] = (float)(sc * (x[j] - P->mu[j]));
             } else {
-                const float *x = gp__lg_row(P->X, r);
+                const float *x = gp__row(P->X, r);
                 for (int64_t j = 0; j < d; j++) a[j] = (float)(sc * ((double)x[j] - P->mu[j]));
             }
             if (P->intercept) a[d] = (float)sc;
@@ -702,10 +698,10 @@ gp_status gp__lg_setup(lg_fit *F, const gp_matrix *X, const int32_t *y, int32_t 
         cnt[y[i]] += 1;
         if (!o->fit_intercept) continue;
         if (X->dtype == GP_DTYPE_F64) {
-            const double *x = gp__lg_row(X, i);
+            const double *x = gp__row(X, i);
             for (int64_t j = 0; j < d; j++) acc[j] += x[j];
         } else {
-            const float *x = gp__lg_row(X, i);
+            const float *x = gp__row(X, i);
             for (int64_t j = 0; j < d; j++) acc[j] += x[j];
         }
         gp__release_after_row(X, i);

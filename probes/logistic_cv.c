@@ -49,10 +49,10 @@ static double accuracy(const lg_fit *F, const double *theta, const int64_t *rows
             const double *w = theta + (int64_t)c * d;
             double s = F->o->fit_intercept ? theta[(int64_t)no * d + c] : 0;
             if (F->X->dtype == GP_DTYPE_F64) {
-                const double *x = gp__lg_row(F->X, r);
+                const double *x = gp__row(F->X, r);
                 for (int64_t j = 0; j < d; j++) s += w[j] * (x[j] - F->mu[j]);
             } else {
-                const float *x = gp__lg_row(F->X, r);
+                const float *x = gp__row(F->X, r);
                 for (int64_t j = 0; j < d; j++) s += w[j] * ((double)x[j] - F->mu[j]);
             }
             z[c] = s;
@@ -217,11 +217,11 @@ static void center_rows(const gp_matrix *X, const int64_t *rows, int64_t nb, int
     for (int64_t i = 0; i < nb; i++) {
         float *restrict o = xb + i * d;
         if (X->dtype == GP_DTYPE_F64) {
-            const double *restrict x = gp__lg_row(X, rows[i]);
+            const double *restrict x = gp__row(X, rows[i]);
             for (int64_t j = 0; j < d; j++) o[j] = (float)(x[j] - mu[j]);
         } else {
             /* -O2 does not vectorize a plain loop; memcpy and saxpy are */
-            memcpy(o, gp__lg_row(X, rows[i]), (size_t)d * sizeof *o);
+            memcpy(o, gp__row(X, rows[i]), (size_t)d * sizeof *o);
             cblas_saxpy((int)d, -1.0f, muf, 1, o, 1);
         }
     }

@@ -45,7 +45,6 @@ gp_status gp__lg_pre_init(lg_fit *F);
 gp_status gp__lg_fit_C(lg_fit *F, const int64_t *rows, int64_t nrows, double C, double *theta,
                        int32_t *iters, bool *converged);
 /* Row i of X (float32 or float64). */
-const void *gp__lg_row(const gp_matrix *X, int64_t i);
 
 /* logistic_cv.c */
 /* C <= 0: choose C by cross-validation, then refit on every row. */

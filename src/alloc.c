@@ -23,10 +23,8 @@ void *gp__malloc(size_t n) {
 }
 
 void *gp__calloc(size_t count, size_t size) {
-    uint64_t total;
-    if (gp__mul_overflow(count, size, &total) || total > SIZE_MAX) return NULL;
-    void *p = gp__malloc((size_t)total);
-    if (p) memset(p, 0, (size_t)total);
+    void *p = gp__alloc_n(count, size);
+    if (p) memset(p, 0, count * size);
     return p;
 }
 

@@ -51,17 +51,13 @@ static gp_status check_input(const gp_matrix *X, const char *fn, const char *arg
     return gp_matrix_check_finite(X, what, NULL, NULL);
 }
 
-static const void *row_at(const gp_matrix *X, int64_t i) {
-    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
-}
-
 static double elem(const gp_matrix *X, const void *row, int64_t j) {
     return X->dtype == GP_DTYPE_F32 ? (double)((const float *)row)[j]
                                     : ((const double *)row)[j];
 }
 
 static void row_f64(const gp_matrix *X, int64_t i, double *dst) {
-    gp__convert_to_f64(X->dtype, row_at(X, i), false, (size_t)X->cols, dst);
+    gp__convert_to_f64(X->dtype, gp__row(X, i), false, (size_t)X->cols, dst);
 }
 
 static gp_status oom(const char *fn) { return gp__error(GP_ENOMEM, "%s: out of memory", fn); }
@@ -151,7 +147,7 @@ static gp_status center_stats(const gp_matrix *X, const char *fn, const gp_comm 
     }
     for (size_t j = 0; j < 2 * d; j++) hi[j] = -HUGE_VAL;
     for (size_t i = 0; i < n; i++) {
-        const void *r = row_at(X, (int64_t)i);
+        const void *r = gp__row(X, (int64_t)i);
         for (size_t j = 0; j < d; j++) {
             double v = elem(X, r, (int64_t)j);
             c->mu[j] += v;
@@ -187,7 +183,7 @@ static gp_status center_stats(const gp_matrix *X, const char *fn, const gp_comm 
 static void load_block(const gp_matrix *X, const centering *c, size_t r0, size_t nr, size_t c0,
                        size_t nc, float *dst, double *sq) {
     for (size_t i = 0; i < nr; i++) {
-        const void *r = row_at(X, (int64_t)(r0 + i));
+        const void *r = gp__row(X, (int64_t)(r0 + i));
         float *o = dst + i * nc;
         double acc = 0;
         for (size_t j = 0; j < nc; j++) {

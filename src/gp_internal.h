@@ -133,6 +133,13 @@ void gp__release_rows(const gp_matrix *X, int64_t r0, int64_t r1);
  * call that released are given back (gp__release_rows). */
 void gp__release_after_row(const gp_matrix *X, int64_t i);
 
+/* ---- matrices ---- */
+
+/* The address of row i of X (i < X->rows; X->data non-NULL). */
+static inline const void *gp__row(const gp_matrix *X, int64_t i) {
+    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
+}
+
 /* ---- misc ---- */
 #define GP_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define GP_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -10,9 +10,10 @@
  *               the basis with two float32 sgemms while the block is in
  *               cache.
  *
- * Every solver centers X block by block into a small buffer, so X (usually
- * a read-only mapping of the file) is never modified nor copied whole
- * except by svd, whose LAPACK routine needs the whole matrix. */
+ * X (usually a read-only mapping of the file) is never modified: cov
+ * centers it block by block into a small buffer, randomized reads float32
+ * rows in place and corrects its products for the mean, and only svd,
+ * whose LAPACK routine needs the whole matrix, makes a centered copy. */
 #include "pca_internal.h"
 #include "linalg.h"
 
@@ -92,8 +93,8 @@ static gp_status moments(gp__pca_ctx *c) {
         /* float32: four rows per sweep over s1/s2, a quarter of their load
          * and store traffic (this pass was ~8% of a randomized fit) */
         for (; !f64 && i + 4 <= r1; i += 4) {
-            const float *x0r = (const float *)row_ptr(X, i), *x1r = (const float *)row_ptr(X, i + 1);
-            const float *x2r = (const float *)row_ptr(X, i + 2), *x3r = (const float *)row_ptr(X, i + 3);
+            const float *x0r = (const float *)gp__row(X, i), *x1r = (const float *)gp__row(X, i + 1);
+            const float *x2r = (const float *)gp__row(X, i + 2), *x3r = (const float *)gp__row(X, i + 3);
             for (size_t j = 0; j < d; j++) {
                 double v0 = (double)x0r[j] - x0[j], v1 = (double)x1r[j] - x0[j];
                 double v2 = (double)x2r[j] - x0[j], v3 = (double)x3r[j] - x0[j];
@@ -103,14 +104,14 @@ static gp_status moments(gp__pca_ctx *c) {
         }
         for (; i < r1; i++) {
             if (f64) {
-                const double *x = (const double *)row_ptr(X, i);
+                const double *x = (const double *)gp__row(X, i);
                 for (size_t j = 0; j < d; j++) {
                     double v = x[j] - x0[j];
                     s1[j] += v;
                     s2[j] += v * v;
                 }
             } else {
-                const float *x = (const float *)row_ptr(X, i);
+                const float *x = (const float *)gp__row(X, i);
                 for (size_t j = 0; j < d; j++) {
                     double v = (double)x[j] - x0[j];
                     s1[j] += v;
@@ -165,10 +166,10 @@ void gp__pca_center_f32(const gp__pca_ctx *c, int64_t r0, int64_t nb, float *buf
     for (int64_t i = 0; i < nb; i++) {
         float *b = buf + (size_t)i * d;
         if (X->dtype == GP_DTYPE_F64) {
-            const double *x = (const double *)row_ptr(X, r0 + i);
+            const double *x = (const double *)gp__row(X, r0 + i);
             for (size_t j = 0; j < d; j++) b[j] = (float)(x[j] - c->mean[j]);
         } else {
-            const float *x = (const float *)row_ptr(X, r0 + i);
+            const float *x = (const float *)gp__row(X, r0 + i);
             for (size_t j = 0; j < d; j++) b[j] = (float)((double)x[j] - c->mean[j]);
         }
     }
@@ -177,7 +178,7 @@ void gp__pca_center_f32(const gp__pca_ctx *c, int64_t r0, int64_t nb, float *buf
 static void center_f64(const gp__pca_ctx *c, int64_t r0, int64_t nb, double *buf) {
     size_t d = (size_t)c->d;
     for (int64_t i = 0; i < nb; i++) {
-        const double *x = (const double *)row_ptr(c->X, r0 + i);
+        const double *x = (const double *)gp__row(c->X, r0 + i);
         double *b = buf + (size_t)i * d;
         for (size_t j = 0; j < d; j++) b[j] = x[j] - c->mean[j];
     }

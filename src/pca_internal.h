@@ -22,10 +22,6 @@ typedef struct gp__pca_ctx {
     double             total_var; /* sum of per-feature variances */
 } gp__pca_ctx;
 
-static inline const unsigned char *row_ptr(const gp_matrix *X, int64_t i) {
-    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
-}
-
 static inline gp_status cancelled(const gp_pca_opts *o) {
     if (o->cancel && *o->cancel) return gp__error(GP_ECANCELLED, "pca: cancelled");
     return GP_OK;

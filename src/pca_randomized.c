@@ -129,7 +129,7 @@ gp_status gp__pca_fit_randomized(gp__pca_ctx *c, double *eigval, double **vec_ou
             if (f64) {
                 gp__pca_center_f32(c, r0, nb, buf);
             } else {
-                xb = (const float *)row_ptr(c->X, r0);
+                xb = (const float *)gp__row(c->X, r0);
                 ldx = (int)c->X->ld;
             }
             float *Yb = Y + (keep ? (size_t)r0 * M : 0), *Yt = Yb + c0;

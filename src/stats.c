@@ -21,10 +21,6 @@ static gp_status check_matrix(const gp_matrix *X, const char *fn) {
     return GP_OK;
 }
 
-static const void *row_ptr(const gp_matrix *X, int64_t i) {
-    return (const unsigned char *)X->data + (size_t)i * (size_t)X->ld * gp_dtype_size(X->dtype);
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -50,7 +46,7 @@ gp_status gp_matrix_stats_compute(const gp_matrix *X, gp_matrix_stats *st) {
     double sum = 0, norm_sum = 0;
     int64_t n_finite = 0, n_norm_rows = 0;
     for (int64_t i = 0; i < X->rows; i++) {
-        gp__convert_to_f64(X->dtype, row_ptr(X, i), false, d, row);
+        gp__convert_to_f64(X->dtype, gp__row(X, i), false, d, row);
         double sq = 0;
         bool row_ok = true;
         for (size_t j = 0; j < d; j++) {
@@ -118,7 +114,7 @@ gp_status gp_matrix_check_finite(const gp_matrix *X, const char *what, int64_t *
     if (!gp__dtype_is_float(X->dtype)) return GP_OK;
     size_t d = (size_t)X->cols;
     for (int64_t i = 0; i < X->rows; i++) {
-        const void *r = row_ptr(X, i);
+        const void *r = gp__row(X, i);
         for (size_t j = 0; j < d; j++) {
             double v;
             if (X->dtype == GP_DTYPE_F32) v = ((const float *)r)[j];
@@ -151,7 +147,7 @@ gp_status gp_matrix_mark_nonfinite(const gp_matrix *X, uint8_t *mask, int64_t *n
     size_t d = (size_t)X->cols;
     int64_t count = 0;
     for (int64_t i = 0; i < X->rows; i++) {
-        const void *r = row_ptr(X, i);
+        const void *r = gp__row(X, i);
         size_t j = 0;
         /* the first bad column of the row: the rest need not be read */
         if (X->dtype == GP_DTYPE_F32) {
